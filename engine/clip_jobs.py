@@ -1,0 +1,131 @@
+"""From a ClipRequest to finished files: the jobs of one request, run in order.
+
+One job per output (one per segment, or one for all joined), with the API's
+job status model. ``run_clip_request`` is a generator of :class:`JobEvent`;
+run it in a worker (``engine.worker.in_worker``) so a crash in native code
+fails the jobs, not the caller.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from .errors import FastClipError, InvalidRequest
+from .export import ClipResult, Inputs, export_clip
+from .formats import OUTPUT_FORMATS, canonical_format
+from .media_info import MediaInfo
+from .naming import clip_name, unique_path
+from .probe import probe
+from .request import ClipRequest, ValidClip, validate
+
+STATUSES = ("pending", "downloading", "processing", "uploading", "complete", "failed")
+
+
+def new_job_id() -> str:
+    return f"job_{secrets.token_hex(6)}"
+
+
+@dataclass(frozen=True, slots=True)
+class ClipJob:
+    job_id: str
+    segments: tuple[tuple[Fraction, Fraction], ...]
+    out_path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class JobEvent:
+    """A job's status, as the API's GET /v1/clip/{job_id} reports it."""
+
+    job_id: str
+    status: str
+    progress: int  # 0-100
+    status_message: str
+    result: ClipResult | None = None
+    error: FastClipError | None = None
+    index: int = 0
+    count: int = 1
+    extra: dict = field(default_factory=dict)
+
+
+def plan_jobs(clip: ValidClip, info: MediaInfo, out: str | os.PathLike | None) -> list[ClipJob]:
+    """Name the output of every job; ``out`` is a file (one output) or a folder."""
+    ext = OUTPUT_FORMATS[clip.format].extension
+    outputs = clip.outputs
+    source = Path(info.path)
+    folder, file = _split_out(out, len(outputs), clip.format)
+    jobs = []
+    taken: set[Path] = set()
+    for segments in outputs:
+        if file is not None:
+            path = file
+        else:
+            path = unique_path(folder, clip_name(source, segments, ext))
+            while path in taken:  # two segments with the same times
+                path = unique_path(folder, f"{path.stem}_{len(taken) + 1}{path.suffix}")
+        taken.add(path)
+        if path.resolve() == source.resolve():
+            raise InvalidRequest("the output would overwrite the source file", field="out")
+        jobs.append(ClipJob(new_job_id(), segments, path))
+    return jobs
+
+
+def _split_out(out, n: int, fmt: str) -> tuple[Path, Path | None]:
+    if out is None:
+        return Path.cwd(), None
+    p = Path(out).expanduser()
+    is_dir = p.is_dir() or str(out).endswith(("/", os.sep))
+    if is_dir:
+        return p, None
+    if n > 1:
+        if p.suffix:
+            raise InvalidRequest(
+                f"{n} clips are made (one per segment), so -o must name a folder, not {p.name}; "
+                f"use --join for one file", field="out")
+        return p, None
+    suffix_fmt = canonical_format(p.suffix) if p.suffix else None
+    if suffix_fmt is not None and suffix_fmt != fmt:
+        raise InvalidRequest(f"the output name ends in {p.suffix} but the format is {fmt}", field="out")
+    if not p.suffix:
+        p = p.with_suffix("." + OUTPUT_FORMATS[fmt].extension)
+    return p.parent, p
+
+
+def run_clip_request(req: ClipRequest, out=None, *, info: MediaInfo | None = None):
+    """Probe, validate, then run every job of ``req``; yield JobEvents.
+
+    Raises InvalidRequest/NotFound/UnsupportedMedia before any job starts when
+    the request or the source is rejected; after that, a failing job reports
+    ``failed`` and the next one runs.
+    """
+    info = info or probe(req.source)
+    clip = validate(req, info)
+    jobs = plan_jobs(clip, info, out)
+    count = len(jobs)
+    for i, job in enumerate(jobs):
+        yield JobEvent(job.job_id, "pending", 0, "queued", index=i, count=count)
+    with Inputs(info.path) as inputs:
+        for i, job in enumerate(jobs):
+            yield from _run_job(info, clip, job, inputs, i, count)
+
+
+def _run_job(info, clip, job: ClipJob, inputs: Inputs, i: int, count: int):
+    yield JobEvent(job.job_id, "downloading", 0, "reading the source", index=i, count=count)
+    try:
+        gen = export_clip(info, clip, job.segments, job.out_path, inputs)
+        while True:
+            try:
+                p = next(gen)
+            except StopIteration as done:
+                result = done.value
+                break
+            status = "uploading" if p.stage == "uploading" else "processing"
+            pct = min(99, int(p.fraction * 100))
+            yield JobEvent(job.job_id, status, pct, p.message, index=i, count=count)
+    except FastClipError as e:
+        yield JobEvent(job.job_id, "failed", 0, e.message, error=e, index=i, count=count)
+        return
+    yield JobEvent(job.job_id, "complete", 100, "Done!", result=result, index=i, count=count)

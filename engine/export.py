@@ -1,0 +1,312 @@
+"""Export one clip: probe -> plan -> execute, as a generator of Progress.
+
+``export_clip`` plans every segment of one output, builds one executor per
+track (video, audio, subtitles), merges their packets by time into the muxer,
+and writes through :func:`atomic_output`, so the output path holds a finished
+file or nothing. Its return value (``StopIteration.value``) is a ClipResult.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import os
+from collections.abc import Generator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from .atomic import atomic_output
+from .encoders import add_audio_stream, add_h264_stream
+from .errors import ProcessingFailed, UnsupportedMedia
+from .formats import AUDIO_FORMATS, OUTPUT_FORMATS
+from .media_info import MediaInfo
+from .plan import SegmentPlan, plan_keyframe, plan_precise
+from .progress import Progress
+from .request import ValidClip
+from .scan import scan_range
+from .timeline import Window
+from . import audio_track, video_track
+
+# Codecs an MP4 can carry as they are (stream copy); others are re-encoded.
+MP4_VIDEO_COPY = frozenset({"h264", "hevc", "av1", "vp9", "mpeg4"})
+MP4_AUDIO_COPY = frozenset({"aac", "mp3", "ac3", "eac3", "alac", "flac", "opus"})
+SMART_CUT_CODECS = frozenset({"h264", "hevc"})
+SMART_CUT_PIX_FMTS = frozenset({"yuv420p", "yuvj420p"})
+
+
+@dataclass(frozen=True, slots=True)
+class ClipResult:
+    path: str
+    file_name: str
+    format: str
+    quality: str  # "1080p", "720p", ... or "" for audio
+    start: Fraction  # where the first segment really starts in the source
+    duration: Fraction  # of the output
+    width: int
+    height: int
+    segments: tuple[tuple[Fraction, Fraction], ...]  # the source spans really used
+    video: str  # how the video was made: "copy", "smart", "encode" or ""
+
+    @property
+    def aspect_ratio(self) -> str:
+        return aspect_ratio(self.width, self.height)
+
+
+def aspect_ratio(width: int, height: int) -> str:
+    if not width or not height:
+        return ""
+    for w, h in ((16, 9), (9, 16), (4, 3), (3, 4), (1, 1), (21, 9), (4, 5), (2, 1)):
+        if abs(width / height - w / h) < 0.01:
+            return f"{w}:{h}"
+    g = math.gcd(width, height)
+    return f"{width // g}:{height // g}"
+
+
+class Inputs:
+    """Open source containers, one per role, reused across the outputs of one job.
+
+    Each track executor seeks its own container, so tracks interleave freely.
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        self._open: dict[str, av.container.InputContainer] = {}
+
+    def get(self, role: str):
+        c = self._open.get(role)
+        if c is None:
+            try:
+                c = av.open(self.path, metadata_errors="ignore")
+            except av.error.FFmpegError as e:
+                raise UnsupportedMedia(f"the source could not be opened: {e}", field="source") from None
+            for s in c.streams.video:
+                s.thread_type = "AUTO"
+            self._open[role] = c
+        return c
+
+    def close(self) -> None:
+        for c in self._open.values():
+            c.close()
+        self._open.clear()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def export_clip(info: MediaInfo, clip: ValidClip, segments, out_path: str | os.PathLike,
+                inputs: Inputs | None = None) -> Generator[Progress, None, ClipResult]:
+    """Write the output made of ``segments`` (source seconds) of ``info`` to ``out_path``."""
+    own = inputs is None
+    inputs = inputs or Inputs(info.path)
+    try:
+        return (yield from _export(info, clip, tuple(segments), Path(out_path), inputs))
+    except av.error.FFmpegError as e:
+        raise ProcessingFailed(f"the export failed: {e}") from None
+    finally:
+        if own:
+            inputs.close()
+
+
+def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs):
+    fmt = OUTPUT_FORMATS[clip.format]
+    n = len(segments)
+    yield Progress("processing", 0, 1, "analyzing")
+    video_kind = ""
+    plans: list[SegmentPlan] = []
+    tb = None
+    if fmt.has_video:
+        vin = inputs.get("video")
+        vstream = vin.streams[info.video.index]
+        tb = Fraction(vstream.time_base)
+        reencode = _needs_reencode(info, clip)
+        smart = clip.mode == "precise" and not reencode and _smart_cut_ok(info)
+        delay = 0
+        for s, e in segments:
+            scan = scan_range(vin, vstream, int(s / tb), _pts_ceil(e, tb))
+            delay = max(delay, scan.reorder_delay)
+            if clip.mode == "keyframe":
+                p = plan_keyframe(scan.gops, int(s / tb), _pts_ceil(e, tb))
+                if reencode:
+                    p = SegmentPlan(p.start, p.end, tuple(
+                        type(st)("encode", st.start, st.end, st.decode_from) for st in p.steps))
+            else:
+                p = plan_precise(scan.gops, _pts_floor(s, tb), _pts_ceil(e, tb), smart=smart)
+            plans.append(p)
+        windows = _windows([(p.start * tb, p.end * tb) for p in plans])
+        video_kind = "encode" if reencode or clip.format == "gif" else (
+            "copy" if all(st.kind == "copy" for p in plans for st in p.steps) else
+            "smart" if smart else "encode")
+    else:
+        windows = _windows(segments)
+    total = sum((w.duration for w in windows), Fraction(0))
+
+    width, height = _output_size(info, clip) if fmt.has_video else (0, 0)
+    with atomic_output(out_path) as tmp:
+        with av.open(str(tmp), "w", format=fmt.muxer) as out:
+            sources = []
+            if fmt.has_video:
+                placed = [video_track.PlacedSegment(p, int(round(w.offset / tb))) for p, w in zip(plans, windows)]
+                if clip.format == "gif":
+                    from .gif import GifWriter, gif_settings
+
+                    settings = gif_settings(*info.display_size, info.video.frame_rate or Fraction(30), clip.height)
+                    sink = GifWriter(out, settings)
+                    width, height = settings.width, settings.height
+                    sources.append(video_track.reencode_packets(vin, vstream, placed, _GifAdapter(sink)))
+                elif video_kind == "encode":
+                    ostream = add_h264_stream(out, width=width, height=height,
+                                              rate=info.video.frame_rate, time_base=tb)
+                    _rotate(ostream, info)
+                    sink = video_track.H264Sink(ostream, width, height)
+                    sources.append(video_track.reencode_packets(vin, vstream, placed, sink))
+                else:
+                    ostream = out.add_stream_from_template(vstream)
+                    _fix_tag(ostream, vstream)
+                    _rotate(ostream, info)
+                    sources.append(video_track.remux_packets(vin, vstream, ostream, placed,
+                                                             reorder_delay=delay))
+            if info.has_audio and (clip.format in AUDIO_FORMATS or clip.format == "mp4"):
+                ain = inputs.get("audio")
+                astream = ain.streams[info.audio.index]
+                copy = (clip.format == "mp4" and clip.mode == "keyframe"
+                        and info.audio.codec in MP4_AUDIO_COPY)
+                if copy:
+                    aout = out.add_stream_from_template(astream)
+                    sources.append(audio_track.copy_packets(ain, astream, aout, windows))
+                else:
+                    aout = add_audio_stream(out, fmt.audio_codec or "aac", rate=info.audio.sample_rate,
+                                            channels=info.audio.channels)
+                    sources.append(audio_track.transcode_packets(ain, astream, aout, windows))
+            if clip.format == "mp4":
+                sources.extend(_subtitle_sources(info, inputs, out, windows))
+
+            end = Fraction(0)
+            muxed = 0
+            last_report = -1.0
+            for packet in heapq.merge(*sources, key=_packet_time):
+                if packet.pts is not None and packet.time_base:
+                    t = (packet.pts + (packet.duration or 0)) * packet.time_base
+                    if packet.stream.type in ("video", "audio") and t > end:
+                        end = t
+                out.mux(packet)
+                muxed += 1
+                if muxed % 64 == 0 and total > 0:
+                    frac = float(min(end, total) / total)
+                    if frac - last_report >= 0.01:
+                        last_report = frac
+                        yield Progress("processing", float(min(end, total)), float(total),
+                                       _message(end, windows))
+        yield Progress("uploading", float(total), float(total), "finishing")
+    first = windows[0].start if windows else Fraction(0)
+    return ClipResult(
+        path=str(out_path),
+        file_name=out_path.name,
+        format=clip.format,
+        quality=_quality_name(clip, height) if fmt.has_video else "",
+        start=first,
+        duration=end if end > 0 else total,
+        width=width,
+        height=height,
+        segments=tuple((w.start, w.end) for w in windows),
+        video=video_kind,
+    )
+
+
+class _GifAdapter:
+    """Lets the GIF writer stand where the H.264 sink does."""
+
+    def __init__(self, writer):
+        self.writer = writer
+
+    def push(self, frame):
+        return self.writer.push(frame, frame.pts * frame.time_base)
+
+    def flush(self):
+        return self.writer.flush()
+
+
+def _packet_time(packet) -> float:
+    t = packet.dts if packet.dts is not None else packet.pts
+    return float(t * packet.time_base) if t is not None and packet.time_base else 0.0
+
+
+def _message(t: Fraction, windows: list[Window]) -> str:
+    if len(windows) < 2:
+        return "processing"
+    i = next((k for k, w in enumerate(windows) if t < w.offset + w.duration), len(windows) - 1)
+    return f"processing segment {i + 1}/{len(windows)}"
+
+
+def _windows(spans) -> list[Window]:
+    out, offset = [], Fraction(0)
+    for s, e in spans:
+        out.append(Window(Fraction(s), Fraction(e), offset))
+        offset += Fraction(e) - Fraction(s)
+    return out
+
+
+def _pts_floor(t: Fraction, tb: Fraction) -> int:
+    return math.floor(t / tb)
+
+
+def _pts_ceil(t: Fraction, tb: Fraction) -> int:
+    return math.ceil(t / tb)
+
+
+def _needs_reencode(info: MediaInfo, clip: ValidClip) -> bool:
+    return (clip.height is not None or clip.captions is not None
+            or info.video.codec not in MP4_VIDEO_COPY)
+
+
+def _smart_cut_ok(info: MediaInfo) -> bool:
+    v = info.video
+    return v.codec in SMART_CUT_CODECS and (v.pix_fmt or "") in SMART_CUT_PIX_FMTS
+
+
+def _output_size(info: MediaInfo, clip: ValidClip) -> tuple[int, int]:
+    """Coded size of the output: the source's, or scaled to the asked height (never up)."""
+    v = info.video
+    if clip.height is None:
+        return v.width, v.height
+    rotated = v.rotation % 180 != 0
+    # the requested height is the displayed height; a rotated stream displays its width
+    shown_w, shown_h = (v.height, v.width) if rotated else (v.width, v.height)
+    h = clip.height
+    w = max(2, int(round(shown_w * h / shown_h / 2)) * 2)
+    return (h, w) if rotated else (w, h)
+
+
+def _quality_name(clip: ValidClip, height: int) -> str:
+    return clip.quality if clip.quality and clip.height else (f"{height}p" if height else "")
+
+
+def _rotate(stream, info: MediaInfo) -> None:
+    if info.video.rotation:
+        stream.set_display_rotation(info.video.rotation)
+
+
+def _fix_tag(out_stream, in_stream) -> None:
+    codec = in_stream.codec_context.name
+    if codec == "hevc":
+        out_stream.codec_tag = "hvc1"  # what Apple players require
+    elif codec == "h264":
+        out_stream.codec_tag = "avc1"
+
+
+def _subtitle_sources(info: MediaInfo, inputs: Inputs, out, windows):
+    text_tracks = [s for s in info.subtitles if s.is_text_subtitle]
+    if not text_tracks:
+        return []
+    from . import subtitle_track
+
+    sources = []
+    for s in text_tracks:
+        ostream = subtitle_track.add_mov_text_stream(out, inputs.get(f"sub{s.index}").streams[s.index])
+        sources.append(subtitle_track.subtitle_packets(info.path, s.index, windows, ostream))
+    return sources

@@ -1,0 +1,200 @@
+"""Open a file, check it is media we accept, and describe it as a MediaInfo.
+
+Native code: call this in a worker process (``engine.worker``) when the file is
+untrusted. Every failure becomes ``UnsupportedMedia`` or ``NotFound`` with a
+sentence a user can act on; FFmpeg's own messages are translated here, once.
+"""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from .errors import UnsupportedMedia
+from .media_info import MediaInfo, StreamInfo
+from .signature import AUDIO_CONTAINERS, VIDEO_CONTAINERS, check_signature
+
+TEXT_SUBTITLE_CODECS = frozenset({"subrip", "srt", "ass", "ssa", "mov_text", "webvtt", "text"})
+
+_ISO_EXT = {".mp4": "mp4", ".mov": "mov", ".m4v": "m4v", ".m4a": "m4a"}
+_FAMILY_CONTAINER = {
+    "riff-avi": "avi",
+    "riff-wav": "wav",
+    "flv": "flv",
+    "mp3": "mp3",
+    "aac": "aac",
+    "flac": "flac",
+    "ogg": "ogg",
+    "asf": "wma",
+}
+# Files end before their header says when the last packet lands this much early.
+_TRUNCATION_SLACK = Fraction(3)
+
+
+def probe(path: str | os.PathLike) -> MediaInfo:
+    """Describe ``path`` or raise ``NotFound``/``UnsupportedMedia`` saying why not."""
+    p = Path(path)
+    family = check_signature(p)
+    size = p.stat().st_size
+    try:
+        container = av.open(str(p), metadata_errors="ignore")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as e:
+        raise UnsupportedMedia(f"{p.name} could not be read as media: {_reason(e)}", field="source") from None
+    with container:
+        streams = tuple(_stream_info(s) for s in container.streams)
+        if not any(s.kind in ("video", "audio") for s in streams):
+            raise UnsupportedMedia(f"{p.name} has no video or audio stream", field="source")
+        name = _container_name(family, p, container, streams)
+        duration = _duration(container, streams)
+        if duration <= 0:
+            raise UnsupportedMedia(f"{p.name} has no playable duration", field="source")
+        streams = _check_decodes(p, container, streams)
+        _check_not_truncated(p, container, duration)
+    return MediaInfo(
+        path=str(p.resolve()),
+        size=size,
+        format_detected=container.format.name,
+        container=name,
+        duration=duration,
+        streams=streams,
+    )
+
+
+def _reason(e: Exception) -> str:
+    msg = getattr(e, "strerror", None) or str(e)
+    return msg.rstrip(".").lower() if msg else type(e).__name__
+
+
+def _stream_info(s: av.stream.Stream) -> StreamInfo:
+    tb = Fraction(s.time_base) if s.time_base else Fraction(1, 1000)
+    start = Fraction(s.start_time) * tb if s.start_time is not None else Fraction(0)
+    duration = Fraction(s.duration) * tb if s.duration else None
+    codec = s.codec_context.name if s.codec_context is not None else (s.codec.name if s.codec else "unknown")
+    common = dict(index=s.index, kind=s.type, codec=codec, time_base=tb, start_time=start, duration=duration)
+    if s.type == "video":
+        cc = s.codec_context
+        rate = s.average_rate or s.guessed_rate
+        return StreamInfo(
+            **common,
+            width=cc.width,
+            height=cc.height,
+            frame_rate=Fraction(rate) if rate else None,
+            pix_fmt=cc.pix_fmt,
+            profile=s.profile,
+        )
+    if s.type == "audio":
+        cc = s.codec_context
+        return StreamInfo(**common, sample_rate=cc.sample_rate, channels=cc.channels, profile=s.profile)
+    if s.type == "subtitle":
+        return StreamInfo(**common, language=s.language, is_text_subtitle=codec in TEXT_SUBTITLE_CODECS)
+    return StreamInfo(**common)
+
+
+def _container_name(family: str, p: Path, container, streams) -> str:
+    ext = p.suffix.lower()
+    has_video = any(s.kind == "video" for s in streams)
+    if family == "iso":
+        if ext in _ISO_EXT:
+            return _ISO_EXT[ext]
+        return "mp4" if has_video else "m4a"
+    if family == "matroska":
+        return "webm" if ext == ".webm" or "webm" == container.format.name else "mkv"
+    name = _FAMILY_CONTAINER[family]
+    if name == "wma" and has_video:
+        raise UnsupportedMedia(
+            f"{p.name} is a Windows Media video, which is not supported "
+            f"(video: {', '.join(VIDEO_CONTAINERS)})",
+            field="source",
+        )
+    if name in AUDIO_CONTAINERS and name not in ("avi", "flv") and has_video:
+        # an audio container that carries pictures (cover art) stays audio
+        pass
+    return name
+
+
+def _duration(container, streams) -> Fraction:
+    if container.duration:
+        return Fraction(container.duration, av.time_base)
+    ends = [s.start_time + s.duration for s in streams if s.duration]
+    return max(ends) if ends else Fraction(0)
+
+
+def _check_decodes(p: Path, container, streams: tuple[StreamInfo, ...]) -> tuple[StreamInfo, ...]:
+    """Decode the first frame of the first video and audio stream.
+
+    Catches damaged headers that open but do not play, and reads what only a
+    frame knows (the rotation the decoder applies from the display matrix).
+    """
+    wanted = {}
+    for kind in ("video", "audio"):
+        s = next((s for s in container.streams if s.type == kind and not _is_cover_art(s)), None)
+        if s is not None:
+            wanted[s.index] = s
+    got: dict[int, object] = {}
+    try:
+        for packet in container.demux(list(wanted.values())):
+            if packet.stream.index in got:
+                continue
+            for frame in packet.decode():
+                got[packet.stream.index] = frame
+                break
+            if len(got) == len(wanted):
+                break
+    except av.error.FFmpegError as e:
+        raise UnsupportedMedia(f"{p.name} is damaged: {_reason(e)}", field="source") from None
+    missing = [wanted[i].type for i in wanted if i not in got]
+    if missing:
+        raise UnsupportedMedia(
+            f"{p.name} is damaged: its {' and '.join(missing)} stream could not be decoded",
+            field="source",
+        )
+    out = []
+    for s in streams:
+        frame = got.get(s.index)
+        if s.kind == "video" and frame is not None:
+            rotation = int(round(getattr(frame, "rotation", 0) or 0)) % 360
+            s = _replace(s, rotation=rotation, width=frame.width, height=frame.height)
+        out.append(s)
+    # cover art (an attached picture) is not the clip's video
+    return tuple(s for s in out if not (s.kind == "video" and _is_cover_art(container.streams[s.index])))
+
+
+def _is_cover_art(s) -> bool:
+    return s.type == "video" and bool(s.disposition & av.stream.Disposition.attached_pic)
+
+
+def _check_not_truncated(p: Path, container, duration: Fraction) -> None:
+    """A file cut short still opens; its last packets are missing. Look at the end."""
+    stream = next(
+        (s for s in container.streams if s.type in ("video", "audio") and not _is_cover_art(s)), None
+    )
+    if stream is None or duration < 2 * _TRUNCATION_SLACK:
+        return
+    target = duration - _TRUNCATION_SLACK
+    last = None
+    try:
+        container.seek(int(target / stream.time_base), stream=stream, backward=True)
+        for packet in container.demux(stream):
+            if packet.pts is not None:
+                last = Fraction(packet.pts) * stream.time_base
+                if last >= target - _TRUNCATION_SLACK:
+                    break
+    except av.error.FFmpegError:
+        last = None
+    start = Fraction(stream.start_time) * stream.time_base if stream.start_time else Fraction(0)
+    if last is None or last - start < target - _TRUNCATION_SLACK:
+        reached = f"{float(last - start):.1f} s" if last is not None else "nothing readable"
+        raise UnsupportedMedia(
+            f"{p.name} is truncated or damaged: its header promises {float(duration):.1f} s "
+            f"but its data ends at {reached}",
+            field="source",
+        )
+
+
+def _replace(s: StreamInfo, **changes) -> StreamInfo:
+    from dataclasses import replace
+
+    return replace(s, **changes)
