@@ -108,6 +108,8 @@ def export_clip(info: MediaInfo, clip: ValidClip, segments, out_path: str | os.P
         return (yield from _export(info, clip, tuple(segments), Path(out_path), inputs))
     except av.error.FFmpegError as e:
         raise ProcessingFailed(f"the export failed: {e}") from None
+    except OSError as e:
+        raise ProcessingFailed(f"could not write {out_path}: {e.strerror or e}") from None
     finally:
         if own:
             inputs.close()

@@ -72,7 +72,7 @@ def _stream_info(s: av.stream.Stream) -> StreamInfo:
     tb = Fraction(s.time_base) if s.time_base else Fraction(1, 1000)
     start = Fraction(s.start_time) * tb if s.start_time is not None else Fraction(0)
     duration = Fraction(s.duration) * tb if s.duration else None
-    codec = s.codec_context.name if s.codec_context is not None else (s.codec.name if s.codec else "unknown")
+    codec = _codec_name(s)
     common = dict(index=s.index, kind=s.type, codec=codec, time_base=tb, start_time=start, duration=duration)
     if s.type == "video":
         cc = s.codec_context
@@ -91,6 +91,14 @@ def _stream_info(s: av.stream.Stream) -> StreamInfo:
     if s.type == "subtitle":
         return StreamInfo(**common, language=s.language, is_text_subtitle=codec in TEXT_SUBTITLE_CODECS)
     return StreamInfo(**common)
+
+
+def _codec_name(s) -> str:
+    """The codec's canonical name ("subrip", not the decoder's "srt")."""
+    codec = s.codec_context.codec if s.codec_context is not None else s.codec
+    if codec is None:
+        return "unknown"
+    return getattr(codec, "canonical_name", None) or codec.name
 
 
 def _container_name(family: str, p: Path, container, streams) -> str:
@@ -116,10 +124,30 @@ def _container_name(family: str, p: Path, container, streams) -> str:
 
 
 def _duration(container, streams) -> Fraction:
+    if container.format.name in _ESTIMATED_DURATION:
+        return _counted_duration(container)
     if container.duration:
         return Fraction(container.duration, av.time_base)
     ends = [s.start_time + s.duration for s in streams if s.duration]
     return max(ends) if ends else Fraction(0)
+
+
+# Raw streams whose duration FFmpeg only estimates from the bit rate: count the packets instead.
+_ESTIMATED_DURATION = frozenset({"aac"})
+
+
+def _counted_duration(container) -> Fraction:
+    stream = container.streams.audio[0] if container.streams.audio else container.streams[0]
+    tb = Fraction(stream.time_base)
+    end = 0
+    try:
+        for packet in container.demux(stream):
+            if packet.pts is not None:
+                end = max(end, packet.pts + (packet.duration or 0))
+    except av.error.FFmpegError:
+        pass
+    container.seek(0)
+    return end * tb
 
 
 def _check_decodes(p: Path, container, streams: tuple[StreamInfo, ...]) -> tuple[StreamInfo, ...]:
@@ -167,26 +195,29 @@ def _is_cover_art(s) -> bool:
 
 
 def _check_not_truncated(p: Path, container, duration: Fraction) -> None:
-    """A file cut short still opens; its last packets are missing. Look at the end."""
-    stream = next(
-        (s for s in container.streams if s.type in ("video", "audio") and not _is_cover_art(s)), None
-    )
-    if stream is None or duration < 2 * _TRUNCATION_SLACK:
+    """A file cut short still opens; its last packets are missing. Read its end.
+
+    Seeks a few seconds before the end the header promises and reads every
+    stream to the end of the file: some packet must get near that end.
+    """
+    streams = [s for s in container.streams if s.type in ("video", "audio") and not _is_cover_art(s)]
+    if not streams or duration < 2 * _TRUNCATION_SLACK:
         return
     target = duration - _TRUNCATION_SLACK
+    start = min(Fraction(s.start_time or 0) * Fraction(s.time_base) for s in streams)
     last = None
     try:
-        container.seek(int(target / stream.time_base), stream=stream, backward=True)
-        for packet in container.demux(stream):
+        container.seek(int((start + target - _TRUNCATION_SLACK) * av.time_base), backward=True)
+        for packet in container.demux(streams):
             if packet.pts is not None:
-                last = Fraction(packet.pts) * stream.time_base
-                if last >= target - _TRUNCATION_SLACK:
-                    break
+                t = Fraction(packet.pts) * packet.time_base
+                last = t if last is None else max(last, t)
     except av.error.FFmpegError:
-        last = None
-    start = Fraction(stream.start_time) * stream.time_base if stream.start_time else Fraction(0)
-    if last is None or last - start < target - _TRUNCATION_SLACK:
-        reached = f"{float(last - start):.1f} s" if last is not None else "nothing readable"
+        pass
+    if last is not None:
+        last -= start
+    if last is None or last < target:
+        reached = f"{float(last):.1f} s" if last is not None else "nothing readable"
         raise UnsupportedMedia(
             f"{p.name} is truncated or damaged: its header promises {float(duration):.1f} s "
             f"but its data ends at {reached}",

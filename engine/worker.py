@@ -66,11 +66,27 @@ def _death(code: int | None) -> str:
     return f"the media worker stopped unexpectedly (exit code {code})"
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to SIGTERM this process when its parent dies (even by SIGKILL)."""
+    if sys.platform != "linux":
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _child(conn, fn, args, kwargs) -> None:
     def stop(signum, frame):
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, stop)
+    _die_with_parent()
+    if os.getppid() == 1:  # the parent died before we could ask
+        os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl+C means
     try:
         gen = fn(*args, **kwargs)
