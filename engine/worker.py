@@ -9,6 +9,7 @@ Closing the generator (cancel) stops the child, which cleans up its temp files.
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing as mp
 import os
 import signal
@@ -84,6 +85,7 @@ def _child(conn, fn, args, kwargs) -> None:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, stop)
+    faulthandler.disable()  # a crash is reported by the parent, in one sentence
     _die_with_parent()
     if os.getppid() == 1:  # the parent died before we could ask
         os._exit(1)
