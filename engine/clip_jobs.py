@@ -101,13 +101,14 @@ def run_clip_request(req: ClipRequest, out=None, *, info: MediaInfo | None = Non
     the request or the source is rejected; after that, a failing job reports
     ``failed`` and the next one runs.
     """
-    info = info or probe(req.source)
-    clip = validate(req, info)
-    jobs = plan_jobs(clip, info, out)
-    count = len(jobs)
-    for i, job in enumerate(jobs):
-        yield JobEvent(job.job_id, "pending", 0, "queued", index=i, count=count)
-    with Inputs(info.path) as inputs:
+    with Inputs(str(req.source)) as inputs:
+        if info is None:
+            info = probe(req.source, opener=lambda: inputs.get("video"), thorough=False)
+        clip = validate(req, info)
+        jobs = plan_jobs(clip, info, out)
+        count = len(jobs)
+        for i, job in enumerate(jobs):
+            yield JobEvent(job.job_id, "pending", 0, "queued", index=i, count=count)
         for i, job in enumerate(jobs):
             yield from _run_job(info, clip, job, inputs, i, count)
 

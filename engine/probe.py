@@ -7,6 +7,7 @@ sentence a user can act on; FFmpeg's own messages are translated here, once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from fractions import Fraction
 from pathlib import Path
@@ -34,16 +35,21 @@ _FAMILY_CONTAINER = {
 _TRUNCATION_SLACK = Fraction(3)
 
 
-def probe(path: str | os.PathLike) -> MediaInfo:
-    """Describe ``path`` or raise ``NotFound``/``UnsupportedMedia`` saying why not."""
+def probe(path: str | os.PathLike, *, opener=None, thorough: bool = True) -> MediaInfo:
+    """Describe ``path`` or raise ``NotFound``/``UnsupportedMedia`` saying why not.
+
+    ``thorough`` (an import) also decodes the first audio frame; without it only
+    the first video frame is decoded (for its rotation). ``opener`` returns an
+    already open container to use and leave open (the export reuses it).
+    """
     p = Path(path)
     family = check_signature(p)
     size = p.stat().st_size
     try:
-        container = av.open(str(p), metadata_errors="ignore")
+        container = opener() if opener else av.open(str(p), metadata_errors="ignore")
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as e:
         raise UnsupportedMedia(f"{p.name} could not be read as media: {_reason(e)}", field="source") from None
-    with container:
+    with contextlib.nullcontext(container) if opener else container:
         streams = tuple(_stream_info(s) for s in container.streams)
         if not any(s.kind in ("video", "audio") for s in streams):
             raise UnsupportedMedia(f"{p.name} has no video or audio stream", field="source")
@@ -51,7 +57,7 @@ def probe(path: str | os.PathLike) -> MediaInfo:
         duration = _duration(container, streams)
         if duration <= 0:
             raise UnsupportedMedia(f"{p.name} has no playable duration", field="source")
-        streams = _check_decodes(p, container, streams)
+        streams = _check_decodes(p, container, streams, audio=thorough)
         _check_not_truncated(p, container, duration)
     return MediaInfo(
         path=str(p.resolve()),
@@ -150,14 +156,15 @@ def _counted_duration(container) -> Fraction:
     return end * tb
 
 
-def _check_decodes(p: Path, container, streams: tuple[StreamInfo, ...]) -> tuple[StreamInfo, ...]:
+def _check_decodes(p: Path, container, streams: tuple[StreamInfo, ...], *, audio: bool = True
+                   ) -> tuple[StreamInfo, ...]:
     """Decode the first frame of the first video and audio stream.
 
     Catches damaged headers that open but do not play, and reads what only a
     frame knows (the rotation the decoder applies from the display matrix).
     """
     wanted = {}
-    for kind in ("video", "audio"):
+    for kind in ("video", "audio") if audio else ("video",):
         s = next((s for s in container.streams if s.type == kind and not _is_cover_art(s)), None)
         if s is not None:
             wanted[s.index] = s
