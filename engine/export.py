@@ -160,7 +160,7 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs):
                     settings = gif_settings(*info.display_size, info.video.frame_rate or Fraction(30), clip.height)
                     sink = GifWriter(out, settings)
                     width, height = settings.width, settings.height
-                    sources.append(video_track.reencode_packets(vin, vstream, placed, _GifAdapter(sink)))
+                    sources.append(video_track.reencode_packets(vin, vstream, placed, _GifAdapter(sink, total)))
                 elif video_kind == "encode":
                     ostream = add_h264_stream(out, width=width, height=height,
                                               rate=info.video.frame_rate, time_base=tb)
@@ -223,14 +223,15 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs):
 class _GifAdapter:
     """Lets the GIF writer stand where the H.264 sink does."""
 
-    def __init__(self, writer):
+    def __init__(self, writer, end: Fraction):
         self.writer = writer
+        self.end = end
 
     def push(self, frame):
         return self.writer.push(frame, frame.pts * frame.time_base)
 
     def flush(self):
-        return self.writer.flush()
+        return self.writer.flush(self.end)
 
 
 def _packet_time(packet) -> float:
