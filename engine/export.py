@@ -212,7 +212,8 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs):
         format=clip.format,
         quality=_quality_name(clip, height) if fmt.has_video else "",
         start=first,
-        duration=end if end > 0 else total,
+        # a GIF's last delay is set by the muxer, not by a packet
+        duration=end if end > 0 and clip.format != "gif" else total,
         width=width,
         height=height,
         segments=tuple((w.start, w.end) for w in windows),
