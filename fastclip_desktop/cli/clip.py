@@ -1,23 +1,14 @@
-"""The `fastclip` command: a front end over the engine. Never imports Qt.
-
-Exit codes: 0 every job completed; 1 a job failed; 2 the request was rejected.
-Imports of the engine happen inside the commands, so `fastclip --help` and the
-start-up of a quick keyframe cut stay lean.
-"""
+"""`fastclip clip`: cut a range or segments into one or more outputs."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
-EXIT_OK, EXIT_FAILED, EXIT_REJECTED, EXIT_INTERRUPTED = 0, 1, 2, 130
+from .common import EXIT_FAILED, EXIT_OK, reject
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="fastclip", description="Clip video and audio files locally.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def register(sub) -> None:
     c = sub.add_parser("clip", help="cut one range or several segments of a file",
                        description="Cut a range (--start/--end) or segments (--segment S-E, repeatable).")
     c.add_argument("source", metavar="SOURCE", help="a media file")
@@ -34,30 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--quality", help="4k, 1080p, 720p (high, medium); never upscales")
     c.add_argument("--captions", metavar="REF", help="a caption preset ref, e.g. builtin:short-form-karaoke")
     c.add_argument("--json", action="store_true", help="print one JSON object per finished job")
-
-    pr = sub.add_parser("probe", help="describe a media file")
-    pr.add_argument("source", metavar="SOURCE")
-    pr.add_argument("--json", action="store_true")
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        if args.command == "clip":
-            return cmd_clip(args)
-        if args.command == "probe":
-            return cmd_probe(args)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    return EXIT_REJECTED
-
-
-def _reject(e) -> int:
-    where = f" [{e.field}]" if getattr(e, "field", None) else ""
-    print(f"fastclip: {e.code}{where}: {e.message}", file=sys.stderr)
-    return EXIT_REJECTED
+    c.set_defaults(func=cmd_clip)
 
 
 def _clip_request(args):
@@ -96,7 +64,7 @@ def cmd_clip(args) -> int:
     try:
         req = _clip_request(args)
     except FastClipError as e:
-        return _reject(e)
+        return reject(e)
     bar = ProgressBar(sys.stderr)
     failed = 0
     started = False
@@ -112,7 +80,7 @@ def cmd_clip(args) -> int:
     except FastClipError as e:
         bar.clear()
         if not started:
-            return _reject(e)
+            return reject(e)
         print(f"fastclip: failed: {e.message}", file=sys.stderr)
         return EXIT_FAILED
     bar.clear()
@@ -150,31 +118,3 @@ def _report(ev, as_json: bool) -> None:
         r = ev.result
         extra = f", {r.quality}" if r.quality else ""
         print(f"{r.path}  ({float(r.duration):.3f} s from {float(r.start):.3f} s, {r.format}{extra})", flush=True)
-
-
-def cmd_probe(args) -> int:
-    from engine.errors import FastClipError
-    from engine.probe import probe
-    from engine.worker import in_worker
-
-    def run(path):
-        yield probe(path)
-
-    try:
-        info = next(iter(in_worker(run, args.source)))
-    except FastClipError as e:
-        return _reject(e)
-    d = info.to_dict()
-    d["container"] = info.container
-    if args.json:
-        print(json.dumps(d))
-        return EXIT_OK
-    print(f"{d['filename']}: {info.container}, {d['media_kind']}, {d['duration']:.3f} s, {d['file_size']} bytes")
-    for s in d["streams"]:
-        detail = ", ".join(f"{k} {v}" for k, v in s.items() if k not in ("index", "kind", "codec"))
-        print(f"  #{s['index']} {s['kind']}: {s['codec']}" + (f" ({detail})" if detail else ""))
-    return EXIT_OK
-
-
-if __name__ == "__main__":
-    sys.exit(main())
