@@ -1,0 +1,183 @@
+"""The library's schema, as an ordered list of migrations.
+
+``PRAGMA user_version`` holds how many migrations a file has had. Opening a library runs the
+missing ones in order, each in its own write transaction that also bumps ``user_version``, so
+a crash mid-migration leaves the file at the previous version, and two processes opening the
+same old file migrate it once. Never edit a released migration: append a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from ..errors import Conflict
+from .database import Database
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _001_initial(conn: sqlite3.Connection) -> None:
+    # statement by statement: executescript() would COMMIT the migration's transaction
+    for sql in _INITIAL:
+        conn.execute(sql)
+
+
+_INITIAL = (
+    # media: the API's uploads. The source is referenced in place, never copied or modified;
+    # fp_* is the fingerprint taken at import, to tell when it has moved or changed.
+    """
+    CREATE TABLE media (
+        file_id          TEXT PRIMARY KEY,
+        status           TEXT NOT NULL DEFAULT 'pending'
+                         CHECK (status IN ('pending', 'processing', 'ready', 'failed')),
+        filename         TEXT NOT NULL,
+        path             TEXT NOT NULL,
+        content_type     TEXT NOT NULL DEFAULT '',
+        file_size        INTEGER NOT NULL,
+        duration         REAL,
+        max_height       INTEGER,
+        format_detected  TEXT,
+        container        TEXT,
+        media_kind       TEXT CHECK (media_kind IN ('video', 'audio')),
+        has_video        INTEGER CHECK (has_video IN (0, 1)),
+        has_audio        INTEGER CHECK (has_audio IN (0, 1)),
+        streams          TEXT,
+        error            TEXT,
+        created_at       TEXT NOT NULL,
+        clip_requested   INTEGER NOT NULL DEFAULT 0 CHECK (clip_requested IN (0, 1)),
+        clip_job_id      TEXT,
+        fp_size          INTEGER NOT NULL,
+        fp_mtime_ns      INTEGER NOT NULL,
+        fp_sha256        TEXT NOT NULL
+    )
+    """,
+    "CREATE UNIQUE INDEX media_source ON media (path, fp_size, fp_mtime_ns, fp_sha256)",
+    "CREATE INDEX media_created ON media (created_at)",
+    # clips: every output, in the library folder (expires unless pinned) or where the user put it
+    # (never expires, never deleted by the app).
+    """
+    CREATE TABLE clips (
+        clip_id          TEXT PRIMARY KEY,
+        job_id           TEXT,
+        source_file_id   TEXT REFERENCES media (file_id) ON DELETE SET NULL,
+        file_name        TEXT NOT NULL,
+        path             TEXT NOT NULL,
+        file_size        INTEGER NOT NULL DEFAULT 0,
+        format           TEXT NOT NULL,
+        quality          TEXT NOT NULL DEFAULT '',
+        duration         REAL NOT NULL,
+        aspect_ratio     TEXT NOT NULL DEFAULT '',
+        captioned        INTEGER NOT NULL DEFAULT 0 CHECK (captioned IN (0, 1)),
+        pinned           INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1)),
+        in_library       INTEGER NOT NULL CHECK (in_library IN (0, 1)),
+        title            TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+        status           TEXT NOT NULL DEFAULT 'available' CHECK (status IN ('available', 'expired')),
+        created_at       TEXT NOT NULL,
+        expires_at       TEXT,
+        CHECK (in_library = 1 OR expires_at IS NULL),
+        CHECK (pinned = 0 OR expires_at IS NULL)
+    )
+    """,
+    "CREATE INDEX clips_created ON clips (created_at)",
+    "CREATE INDEX clips_source_created ON clips (source_file_id, created_at)",
+    "CREATE INDEX clips_expiry ON clips (expires_at) WHERE expires_at IS NOT NULL",
+    "CREATE INDEX clips_job ON clips (job_id)",
+    # one live library clip per file: a sweep or delete can never remove a file another row uses
+    "CREATE UNIQUE INDEX clips_library_path ON clips (path) WHERE in_library = 1 AND status = 'available'",
+    # files to remove from the clips folder, queued in the transaction that retires their row;
+    # removed after it commits and retried by the next sweep if that fails (a player holds it)
+    """
+    CREATE TABLE file_deletions (
+        path             TEXT PRIMARY KEY,
+        queued_at        TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE jobs (
+        job_id           TEXT PRIMARY KEY,
+        kind             TEXT NOT NULL CHECK (kind IN ('clip', 'transcript', 'captions', 'import')),
+        request          TEXT NOT NULL,
+        request_fingerprint TEXT NOT NULL,
+        file_id          TEXT,
+        status           TEXT NOT NULL DEFAULT 'pending' CHECK (status IN
+                         ('pending', 'downloading', 'processing', 'uploading', 'complete', 'failed')),
+        progress         INTEGER NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),
+        status_message   TEXT NOT NULL DEFAULT '',
+        error            TEXT,
+        result           TEXT,
+        created_at       TEXT NOT NULL,
+        started_at       TEXT,
+        finished_at      TEXT,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        worker_pid       INTEGER,
+        worker_token     TEXT
+    )
+    """,
+    "CREATE INDEX jobs_queue ON jobs (status, created_at)",
+    "CREATE INDEX jobs_created ON jobs (created_at)",
+    "CREATE INDEX jobs_fingerprint ON jobs (request_fingerprint, status)",
+    "CREATE INDEX jobs_file ON jobs (file_id)",
+    """
+    CREATE TABLE settings (
+        key              TEXT PRIMARY KEY,
+        value            TEXT NOT NULL,
+        updated_at       TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE webhooks (
+        webhook_id       TEXT PRIMARY KEY,
+        url              TEXT NOT NULL,
+        events           TEXT NOT NULL,
+        secret           TEXT NOT NULL,
+        created_at       TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE deliveries (
+        delivery_id      TEXT PRIMARY KEY,
+        webhook_id       TEXT NOT NULL REFERENCES webhooks (webhook_id) ON DELETE CASCADE,
+        event            TEXT NOT NULL,
+        payload          TEXT NOT NULL,
+        status           TEXT NOT NULL DEFAULT 'pending'
+                         CHECK (status IN ('pending', 'delivered', 'failed')),
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        last_status_code INTEGER,
+        last_error       TEXT,
+        next_attempt_at  TEXT,
+        created_at       TEXT NOT NULL,
+        delivered_at     TEXT
+    )
+    """,
+    "CREATE INDEX deliveries_webhook ON deliveries (webhook_id, created_at)",
+    "CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending'",
+)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_001_initial,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(database: Database) -> int:
+    return database.scalar("PRAGMA user_version")
+
+
+def migrate(database: Database, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
+    """Bring the file up to ``len(migrations)``; return the version it had before."""
+    before = schema_version(database)
+    if before > len(migrations):
+        raise Conflict(
+            f"{database.path} was written by a newer FastClip (library schema {before}; "
+            f"this version knows up to {len(migrations)}); update FastClip to open it")
+    if before == len(migrations):
+        return before
+    for target in range(before + 1, len(migrations) + 1):
+        with database.write() as conn:
+            # re-read under the write lock: another process may have just migrated
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            if current >= target:
+                continue
+            migrations[target - 1](conn)
+            conn.execute(f"PRAGMA user_version = {int(target)}")
+    return before
