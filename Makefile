@@ -64,4 +64,5 @@ $(VPY): | system
 # Make's own timestamps: redone when pyproject.toml is newer than the stamp.
 $(STAMP): pyproject.toml | $(VPY) system
 	$(VPY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	$(VPY) scripts/use_system_lame.py
 	@touch $@

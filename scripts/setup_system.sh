@@ -57,6 +57,7 @@ so:libxcb-glx.so.0                      libxcb-glx0
 so:libwayland-client.so.0               libwayland-client0
 so:libwayland-cursor.so.0               libwayland-cursor0
 so:libwayland-egl.so.1                  libwayland-egl1
+so:libmp3lame.so.0                      libmp3lame0
 cmd:ffmpeg                              ffmpeg
 cmd:ffprobe                             ffmpeg
 cmd:espeak-ng                           espeak-ng
