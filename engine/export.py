@@ -49,6 +49,7 @@ class ClipResult:
     height: int
     segments: tuple[tuple[Fraction, Fraction], ...]  # the source spans really used
     video: str  # how the video was made: "copy", "smart", "encode" or ""
+    captioned: bool = False  # captions were burned into the picture
 
     @property
     def aspect_ratio(self) -> str:
@@ -100,12 +101,20 @@ class Inputs:
 
 
 def export_clip(info: MediaInfo, clip: ValidClip, segments, out_path: str | os.PathLike,
-                inputs: Inputs | None = None) -> Generator[Progress, None, ClipResult]:
-    """Write the output made of ``segments`` (source seconds) of ``info`` to ``out_path``."""
+                inputs: Inputs | None = None, *, resolve_preset=None, transcript=None,
+                cache_dir=None) -> Generator[Progress, None, ClipResult]:
+    """Write the output made of ``segments`` (source seconds) of ``info`` to ``out_path``.
+
+    With ``clip.captions`` the caption preset is resolved by ``resolve_preset``
+    (``ref -> (CaptionStyle, font_file | None)``; default: built-in presets only) and
+    the words come from ``transcript`` (the source's), else from transcribing the
+    source (cached by content under ``cache_dir``, default the app's cache).
+    """
     own = inputs is None
     inputs = inputs or Inputs(info.path)
+    captions = _Captions(resolve_preset, transcript, cache_dir)
     try:
-        return (yield from _export(info, clip, tuple(segments), Path(out_path), inputs))
+        return (yield from _export(info, clip, tuple(segments), Path(out_path), inputs, captions))
     except av.error.FFmpegError as e:
         raise ProcessingFailed(f"the export failed: {e}") from None
     except OSError as e:
@@ -115,9 +124,21 @@ def export_clip(info: MediaInfo, clip: ValidClip, segments, out_path: str | os.P
             inputs.close()
 
 
-def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs):
+@dataclass(frozen=True, slots=True)
+class _Captions:
+    """Where a captioned export gets its preset and its words (see export_clip)."""
+
+    resolve_preset: object = None
+    transcript: object = None
+    cache_dir: object = None
+
+
+def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs, captions: _Captions):
     fmt = OUTPUT_FORMATS[clip.format]
-    n = len(segments)
+    # Request times count from the first sample or frame of the file (an MP3's
+    # stream starts at 25 ms, a TS-born MP4's later still): the timeline users see.
+    origin = _origin(info)
+    segments = tuple((s + origin, e + origin) for s, e in segments)
     yield Progress("processing", 0, 1, "analyzing")
     video_kind = ""
     plans: list[SegmentPlan] = []
@@ -149,6 +170,13 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs):
     total = sum((w.duration for w in windows), Fraction(0))
 
     width, height = _output_size(info, clip) if fmt.has_video else (0, 0)
+    overlay = None
+    if clip.captions is not None and video_kind == "encode" and clip.format == "mp4":
+        from .burn_in import prepare_overlay
+
+        overlay = yield from prepare_overlay(info, clip.captions, windows, (width, height),
+                                             resolve_preset=captions.resolve_preset,
+                                             transcript=captions.transcript, cache_dir=captions.cache_dir)
     with atomic_output(out_path) as tmp:
         with av.open(str(tmp), "w", format=fmt.muxer) as out:
             sources = []
@@ -166,6 +194,10 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs):
                                               rate=info.video.frame_rate, time_base=tb)
                     _rotate(ostream, info)
                     sink = video_track.H264Sink(ostream, width, height)
+                    if overlay is not None:
+                        from .burn_in import CaptionSink
+
+                        sink = CaptionSink(sink, overlay)
                     sources.append(video_track.reencode_packets(vin, vstream, placed, sink))
                 else:
                     ostream = out.add_stream_from_template(vstream)
@@ -176,7 +208,8 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs):
             if info.has_audio and (clip.format in AUDIO_FORMATS or clip.format == "mp4"):
                 ain = inputs.get("audio")
                 astream = ain.streams[info.audio.index]
-                copy = (clip.format == "mp4" and clip.mode == "keyframe"
+                # a join decodes its audio: an AAC packet after a join needs the one before it
+                copy = (clip.format == "mp4" and clip.mode == "keyframe" and len(windows) == 1
                         and info.audio.codec in MP4_AUDIO_COPY)
                 if copy:
                     aout = out.add_stream_from_template(astream)
@@ -211,13 +244,14 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs):
         file_name=out_path.name,
         format=clip.format,
         quality=_quality_name(clip, height) if fmt.has_video else "",
-        start=first,
+        start=first - origin,
         # a GIF's last delay is set by the muxer, not by a packet
         duration=end if end > 0 and clip.format != "gif" else total,
         width=width,
         height=height,
-        segments=tuple((w.start, w.end) for w in windows),
+        segments=tuple((w.start - origin, w.end - origin) for w in windows),
         video=video_kind,
+        captioned=overlay is not None,
     )
 
 
@@ -233,6 +267,12 @@ class _GifAdapter:
 
     def flush(self):
         return self.writer.flush(self.end)
+
+
+def _origin(info: MediaInfo) -> Fraction:
+    starts = [s.start_time for s in (info.video, info.audio) if s is not None]
+    # an encoder's priming before 0 (AAC in MP4) is not where the timeline starts
+    return max(Fraction(0), min(starts)) if starts else Fraction(0)
 
 
 def _packet_time(packet) -> float:

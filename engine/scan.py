@@ -52,32 +52,56 @@ def _scan_from(container, stream, seek_pts: int, start: int, end: int):
     seek_keyframe(container, stream, seek_pts)
     gops: list[Gop] = []
     key = None  # (pts, dts)
-    frames: list[int] = []
+    order: list[tuple[int, int | None]] = []  # (pts, dts) of the current GOP, in decode order
     delay = 0
     durations: dict[int, int] = {}
+
+    def close() -> None:
+        nonlocal delay
+        gops.append(Gop(key[0], key[1], tuple(sorted(p for p, _ in order))))
+        delay = max(delay, _gop_delay(order))
+
     try:
         for packet in container.demux(stream):
             pts = packet.pts if packet.pts is not None else packet.dts
             if pts is None:
                 continue  # the flush packet
-            dts = packet.dts if packet.dts is not None else pts
             if packet.duration:
                 durations[packet.duration] = durations.get(packet.duration, 0) + 1
             if packet.is_keyframe:
                 if key is not None:
-                    gops.append(Gop(key[0], key[1], tuple(sorted(frames))))
+                    close()
                     if key[0] >= end:
                         break
-                key = (pts, dts)
-                frames = []
-                delay = max(delay, pts - dts)
+                key = (pts, packet.dts if packet.dts is not None else pts)
+                order = []
             if key is None:
                 continue  # before the first keyframe
-            frames.append(pts)
+            order.append((pts, packet.dts))
         else:
             if key is not None:
-                gops.append(Gop(key[0], key[1], tuple(sorted(frames))))
+                close()
     except av.error.FFmpegError as e:
         raise UnsupportedMedia(f"the video could not be read: {e}", field="source") from None
     duration = max(durations, key=durations.get) if durations else 0
     return gops, delay, duration
+
+
+def _gop_delay(order: list[tuple[int, int | None]]) -> int:
+    """How far the decode clock runs behind the presentation clock at a GOP's keyframe.
+
+    The keyframe's ``pts - dts`` when the demuxer gives its DTS. Matroska
+    gives none for the first packets after a seek; FFmpeg then derives DTS
+    as the sorted PTS delayed by the reorder depth, so the first packet that
+    has one tells the delay: the j-th smallest PTS minus its DTS.
+    """
+    if not order:
+        return 0
+    key_pts, key_dts = order[0]
+    if key_dts is not None:
+        return max(0, key_pts - key_dts)
+    shown = sorted(p for p, _ in order)
+    for j, (_, dts) in enumerate(order):
+        if dts is not None:
+            return max(0, shown[j] - dts)
+    return 0

@@ -61,7 +61,7 @@ def remux_packets(container, stream, out_stream, segments: list[PlacedSegment], 
         shift = seg.offset - seg.plan.start
         for step in seg.plan.steps:
             if step.kind == "copy":
-                source = _copied(container, stream, step)
+                source = _copied(container, stream, step, reorder_delay)
             else:
                 source = _encoded(container, stream, step, framing, reorder_delay)
             first = True
@@ -81,10 +81,11 @@ def remux_packets(container, stream, out_stream, segments: list[PlacedSegment], 
             after_encode = step.kind == "encode"
 
 
-def _copied(container, stream, step: Step):
+def _copied(container, stream, step: Step, delay: int):
     """Packets from the keyframe at step.decode_from, in decode order, until one is shown at step.end or later."""
     seek_keyframe(container, stream, step.decode_from)
     started = False
+    pending = []  # packets whose DTS the demuxer does not know yet (Matroska, just after a seek)
     for packet in container.demux(stream):
         pts = packet.pts if packet.pts is not None else packet.dts
         if pts is None:
@@ -94,11 +95,28 @@ def _copied(container, stream, step: Step):
                 continue
             started = True
         if pts >= step.end:
-            return
+            break
         if pts < step.start:
             continue  # a leading frame of an open GOP: shown before the cut
-        dts = packet.dts if packet.dts is not None else pts
-        yield packet, pts, dts
+        if packet.dts is None:
+            pending.append((packet, pts))
+            continue
+        if pending:
+            yield from _backfill_dts(pending, packet.dts, packet.duration or 1)
+            pending = []
+        yield packet, pts, packet.dts
+    if pending:
+        # no DTS came at all: decode order follows the sorted PTS, ``delay`` behind
+        shown = sorted(pts for _, pts in pending)
+        for (packet, pts), t in zip(pending, shown):
+            yield packet, pts, t - delay
+
+
+def _backfill_dts(pending, dts: int, step: int):
+    """DTS for the packets before the first one that has a DTS, one ``step`` apart up to it."""
+    n = len(pending)
+    for j, (packet, pts) in enumerate(pending):
+        yield packet, pts, min(pts, dts - (n - j) * step)
 
 
 def _encoded(container, stream, step: Step, framing: int | None, delay: int):
@@ -108,7 +126,6 @@ def _encoded(container, stream, step: Step, framing: int | None, delay: int):
         cc.name, width=cc.width, height=cc.height, pix_fmt=cc.pix_fmt,
         time_base=Fraction(stream.time_base), rate=stream.average_rate, profile=stream.profile,
     )
-    codec = cc.name
 
     def out(packets):
         for p in packets:

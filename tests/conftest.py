@@ -1,0 +1,143 @@
+"""Shared fixtures: the test media, generated once per session, and a way to run a clip request.
+
+`source(key)` writes the source named `key` in SOURCES the first time a test asks for it (into one
+session folder) and returns its path; every later test gets the same file. `export(key_or_path, **fields)`
+runs one ClipRequest the way a front end does (probe, validate, drive the export generator to the end)
+and returns an `Exported` (the ClipResult, the Progress events, and the source's ClipRequest/ValidClip).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import pytest
+
+from engine.export import ClipResult, export_clip
+from engine.media_info import MediaInfo
+from engine.probe import probe
+from engine.progress import Progress
+from engine.request import ClipRequest, ValidClip, validate
+from tests import media
+
+FPS = Fraction(30)
+GOP = 30  # frames: a keyframe at every whole second
+SUBRIP_CUES = [(0.5, 1.25, "Hello, world"), (2.0, 3.5, "Two\nlines")]
+
+# key -> (file name, maker, keyword arguments). Everything is 4 s at 30 fps with a keyframe at every whole
+# second and two B-frames (where the codec has them) unless it says otherwise.
+SOURCES = {
+    "h264": ("h264.mp4", media.make_video, {}),
+    "hevc": ("hevc.mp4", media.make_video, {"codec": "hevc"}),
+    "vfr": ("vfr.mp4", media.make_video, {"vfr": True}),
+    "rotated": ("rotated.mp4", media.make_video, {"rotation": 90}),
+    "mpeg4_avi": ("mpeg4.avi", media.make_video, {"codec": "mpeg4"}),
+    "vp9_webm": ("vp9.webm", media.make_video, {"codec": "vp9"}),
+    "subrip_mkv": ("subrip.mkv", media.make_video, {"subtitles": [("subrip", SUBRIP_CUES)]}),
+    "720p": ("720p.mp4", media.make_video, {"width": 1280, "height": 720, "duration": 1.0}),
+    "1080p": ("1080p.mp4", media.make_video, {"width": 1920, "height": 1080, "duration": 1.0}),
+    **{
+        f"audio_{suffix}": (f"audio.{suffix}", media.make_audio, {})
+        for suffix in ("mp3", "wav", "flac", "ogg", "m4a", "aac", "wma")
+    },
+}
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def source(media_dir):
+    """source(key) -> path of the generated file SOURCES[key], written on first use."""
+    made: dict[str, Path] = {}
+
+    def get(key: str) -> Path:
+        if key not in made:
+            name, maker, kwargs = SOURCES[key]
+            made[key] = maker(media_dir / name, **kwargs)
+        return made[key]
+
+    return get
+
+
+@dataclass
+class Exported:
+    result: ClipResult
+    progress: list[Progress]
+    info: MediaInfo
+    clip: ValidClip
+
+    @property
+    def path(self) -> Path:
+        return Path(self.result.path)
+
+
+def run_export(source_path, out_path, **fields) -> Exported:
+    """Probe, validate and export one output, as a front end does; the request must make one file."""
+    info = probe(source_path)
+    clip = validate(ClipRequest(str(source_path), **fields), info)
+    assert len(clip.outputs) == 1, "run_export makes one file; use run_clip_request for several"
+    gen = export_clip(info, clip, clip.outputs[0], out_path)
+    progress = []
+    while True:
+        try:
+            progress.append(next(gen))
+        except StopIteration as done:
+            return Exported(done.value, progress, info, clip)
+
+
+@pytest.fixture
+def export(tmp_path, source):
+    """export(key_or_path, name="out.mp4", **ClipRequest fields) -> Exported, written under tmp_path."""
+
+    def run(src, name: str | None = None, **fields) -> Exported:
+        path = source(src) if isinstance(src, str) else Path(src)
+        fmt = fields.get("format") or "mp4"
+        return run_export(path, tmp_path / (name or f"out.{'m4a' if fmt == 'aac' else fmt}"), **fields)
+
+    return run
+
+
+# ------------------------------------------------------------------------------------ what a user sees
+
+
+def sha256(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def audio_samples(path) -> tuple[int, int]:
+    """(decoded sample count, sample rate) of the first audio stream."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        rate = stream.codec_context.sample_rate
+        return sum(frame.samples for frame in container.decode(stream)), rate
+
+
+def audio_stream_duration(path) -> Fraction:
+    """What the container says the first audio stream lasts (an MP4 edit list trims the codec's padding,
+    which decoding does not)."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        return Fraction(stream.duration) * stream.time_base
+
+
+def audio_end(path) -> Fraction:
+    """Where the first audio stream's last packet ends (pts + duration), in seconds: for an encoder that
+    gives its last packet the length of what is left (FFmpeg's AAC), the exact length of the audio."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        last = None
+        for packet in container.demux(stream):
+            if packet.size and packet.pts is not None:
+                last = packet
+        return Fraction(last.pts + last.duration) * stream.time_base
+
+
+def files_in(folder) -> list[str]:
+    return sorted(p.name for p in Path(folder).iterdir()) if os.path.isdir(folder) else []
