@@ -62,7 +62,8 @@ $(VPY): | system
 	$(PYTHON) -m venv $(VENV)
 
 # Make's own timestamps: redone when pyproject.toml is newer than the stamp.
+# editable_mode=compat: a plain path entry, not an import hook (10 ms off every CLI start).
 $(STAMP): pyproject.toml | $(VPY) system
-	$(VPY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	$(VPY) -m pip install -q --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat
 	$(VPY) scripts/use_system_lame.py
 	@touch $@

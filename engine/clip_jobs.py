@@ -15,11 +15,11 @@ from fractions import Fraction
 from pathlib import Path
 
 from .errors import FastClipError, InvalidRequest
-from .export import ClipResult, Inputs, export_clip
+from .export import MP4_VIDEO_COPY, ClipResult, Inputs, export_clip
 from .formats import OUTPUT_FORMATS, canonical_format
 from .media_info import MediaInfo
 from .naming import clip_name, unique_path
-from .probe import probe
+from .probe import probe, with_frame_facts
 from .request import ClipRequest, ValidClip, validate
 
 STATUSES = ("pending", "downloading", "processing", "uploading", "complete", "failed")
@@ -102,8 +102,12 @@ def run_clip_request(req: ClipRequest, out=None, *, info: MediaInfo | None = Non
     ``failed`` and the next one runs.
     """
     with Inputs(str(req.source)) as inputs:
+        if Path(req.source).is_file():
+            inputs.prefetch("audio")  # opened while the probe reads the file
         if info is None:
             info = probe(req.source, opener=lambda: inputs.get("video"), thorough=False)
+            if _needs_frame_facts(req, info):
+                info = with_frame_facts(info, inputs.get("video"))
         clip = validate(req, info)
         jobs = plan_jobs(clip, info, out)
         count = len(jobs)
@@ -111,6 +115,14 @@ def run_clip_request(req: ClipRequest, out=None, *, info: MediaInfo | None = Non
             yield JobEvent(job.job_id, "pending", 0, "queued", index=i, count=count)
         for i, job in enumerate(jobs):
             yield from _run_job(info, clip, job, inputs, i, count)
+
+
+def _needs_frame_facts(req: ClipRequest, info: MediaInfo) -> bool:
+    """Whether the rotation matters: a re-encoded or scaled picture. A copy keeps it as it is."""
+    if info.video is None:
+        return False
+    fmt = (req.format or "").lower()
+    return bool(req.quality) or fmt == "gif" or req.captions is not None or info.video.codec not in MP4_VIDEO_COPY
 
 
 def _run_job(info, clip, job: ClipJob, inputs: Inputs, i: int, count: int):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import math
 import os
+import threading
 from collections.abc import Generator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -70,25 +71,56 @@ class Inputs:
     """Open source containers, one per role, reused across the outputs of one job.
 
     Each track executor seeks its own container, so tracks interleave freely.
+    ``prefetch`` opens one on a helper thread (av.open releases the GIL) while
+    the caller does something else, e.g. probes with another.
     """
 
     def __init__(self, path: str):
         self.path = path
         self._open: dict[str, av.container.InputContainer] = {}
+        self._pending: dict[str, tuple[threading.Thread, dict]] = {}
+
+    def _open_container(self):
+        c = av.open(self.path, metadata_errors="ignore")
+        for s in c.streams.video:
+            s.thread_type = "AUTO"
+        return c
+
+    def prefetch(self, role: str) -> None:
+        if role in self._open or role in self._pending:
+            return
+        box: dict = {}
+
+        def run():
+            try:
+                box["container"] = self._open_container()
+            except Exception:  # reported by get(), which opens again and raises properly
+                pass
+
+        t = threading.Thread(target=run, name=f"open-{role}", daemon=True)
+        t.start()
+        self._pending[role] = (t, box)
 
     def get(self, role: str):
         c = self._open.get(role)
+        if c is None and role in self._pending:
+            t, box = self._pending.pop(role)
+            t.join()
+            c = box.get("container")
         if c is None:
             try:
-                c = av.open(self.path, metadata_errors="ignore")
+                c = self._open_container()
             except av.error.FFmpegError as e:
                 raise UnsupportedMedia(f"the source could not be opened: {e}", field="source") from None
-            for s in c.streams.video:
-                s.thread_type = "AUTO"
-            self._open[role] = c
+        self._open[role] = c
         return c
 
     def close(self) -> None:
+        for t, box in self._pending.values():
+            t.join()
+            if "container" in box:
+                box["container"].close()
+        self._pending.clear()
         for c in self._open.values():
             c.close()
         self._open.clear()
@@ -151,7 +183,9 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs, cap
         smart = clip.mode == "precise" and not reencode and _smart_cut_ok(info)
         delay = 0
         for s, e in segments:
-            scan = scan_range(vin, vstream, int(s / tb), _pts_ceil(e, tb))
+            # keyframe mode needs only the keyframe at or before the start
+            scan_end = int(s / tb) + 1 if clip.mode == "keyframe" else _pts_ceil(e, tb)
+            scan = scan_range(vin, vstream, int(s / tb), scan_end)
             delay = max(delay, scan.reorder_delay)
             if clip.mode == "keyframe":
                 p = plan_keyframe(scan.gops, int(s / tb), _pts_ceil(e, tb))
@@ -221,22 +255,22 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs, cap
             if clip.format == "mp4":
                 sources.extend(_subtitle_sources(info, inputs, out, windows))
 
-            end = Fraction(0)
+            end = 0.0  # seconds: the hot loop stays in floats
+            total_s = float(total)
             muxed = 0
             last_report = -1.0
-            for packet in heapq.merge(*sources, key=_packet_time):
-                if packet.pts is not None and packet.time_base:
-                    t = (packet.pts + (packet.duration or 0)) * packet.time_base
-                    if packet.stream.type in ("video", "audio") and t > end:
+            for _, _, _, tbf, packet in heapq.merge(*(_timed(src, i) for i, src in enumerate(sources))):
+                if packet.pts is not None and packet.stream.type in ("video", "audio"):
+                    t = (packet.pts + (packet.duration or 0)) * tbf
+                    if t > end:
                         end = t
                 out.mux(packet)
                 muxed += 1
-                if muxed % 64 == 0 and total > 0:
-                    frac = float(min(end, total) / total)
+                if muxed % 64 == 0 and total_s > 0:
+                    frac = min(end, total_s) / total_s
                     if frac - last_report >= 0.01:
                         last_report = frac
-                        yield Progress("processing", float(min(end, total)), float(total),
-                                       _message(end, windows))
+                        yield Progress("processing", min(end, total_s), total_s, _message(end, windows))
         yield Progress("uploading", float(total), float(total), "finishing")
     first = windows[0].start if windows else Fraction(0)
     return ClipResult(
@@ -246,7 +280,7 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs, cap
         quality=_quality_name(clip, height) if fmt.has_video else "",
         start=first - origin,
         # a GIF's last delay is set by the muxer, not by a packet
-        duration=end if end > 0 and clip.format != "gif" else total,
+        duration=Fraction(end).limit_denominator(1_000_000) if end > 0 and clip.format != "gif" else total,
         width=width,
         height=height,
         segments=tuple((w.start - origin, w.end - origin) for w in windows),
@@ -275,15 +309,24 @@ def _origin(info: MediaInfo) -> Fraction:
     return max(Fraction(0), min(starts)) if starts else Fraction(0)
 
 
-def _packet_time(packet) -> float:
-    t = packet.dts if packet.dts is not None else packet.pts
-    return float(t * packet.time_base) if t is not None and packet.time_base else 0.0
+def _timed(source, order: int):
+    """(seconds, source, n, float time base, packet) for merging sources by time.
+
+    Each source's packets share one time base; reading it once keeps Fraction
+    arithmetic out of the per-packet path.
+    """
+    tbf = None
+    for n, packet in enumerate(source):
+        if tbf is None:
+            tbf = float(packet.time_base) if packet.time_base else 0.0
+        t = packet.dts if packet.dts is not None else packet.pts
+        yield (t * tbf if t is not None else 0.0, order, n, tbf, packet)
 
 
-def _message(t: Fraction, windows: list[Window]) -> str:
+def _message(t: float, windows: list[Window]) -> str:
     if len(windows) < 2:
         return "processing"
-    i = next((k for k, w in enumerate(windows) if t < w.offset + w.duration), len(windows) - 1)
+    i = next((k for k, w in enumerate(windows) if t < float(w.offset + w.duration)), len(windows) - 1)
     return f"processing segment {i + 1}/{len(windows)}"
 
 

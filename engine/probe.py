@@ -38,9 +38,11 @@ _TRUNCATION_SLACK = Fraction(3)
 def probe(path: str | os.PathLike, *, opener=None, thorough: bool = True) -> MediaInfo:
     """Describe ``path`` or raise ``NotFound``/``UnsupportedMedia`` saying why not.
 
-    ``thorough`` (an import) also decodes the first audio frame; without it only
-    the first video frame is decoded (for its rotation). ``opener`` returns an
-    already open container to use and leave open (the export reuses it).
+    ``thorough`` (an import) decodes the first video and audio frames, proving
+    they decode and reading the video's rotation; without it nothing is decoded
+    (a stream copy needs neither) and :func:`with_frame_facts` can add the
+    rotation later. ``opener`` returns an already open container to use and
+    leave open (the export reuses it).
     """
     p = Path(path)
     family = check_signature(p)
@@ -50,14 +52,16 @@ def probe(path: str | os.PathLike, *, opener=None, thorough: bool = True) -> Med
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as e:
         raise UnsupportedMedia(f"{p.name} could not be read as media: {_reason(e)}", field="source") from None
     with contextlib.nullcontext(container) if opener else container:
-        streams = tuple(_stream_info(s) for s in container.streams)
+        # cover art (an attached picture) is not the clip's video
+        streams = tuple(_stream_info(s) for s in container.streams if not _is_cover_art(s))
         if not any(s.kind in ("video", "audio") for s in streams):
             raise UnsupportedMedia(f"{p.name} has no video or audio stream", field="source")
         name = _container_name(family, p, container, streams)
         duration = _duration(container, streams)
         if duration <= 0:
             raise UnsupportedMedia(f"{p.name} has no playable duration", field="source")
-        streams = _check_decodes(p, container, streams, audio=thorough)
+        if thorough:
+            streams = _check_decodes(p, container, streams)
         _check_not_truncated(p, container, duration)
     return MediaInfo(
         path=str(p.resolve()),
@@ -156,6 +160,20 @@ def _counted_duration(container) -> Fraction:
     return end * tb
 
 
+def with_frame_facts(info: MediaInfo, container) -> MediaInfo:
+    """``info`` with what only a decoded video frame tells (rotation), for a non-thorough probe."""
+    if info.video is None:
+        return info
+    from dataclasses import replace
+
+    try:
+        container.seek(0, backward=True)  # the probe left it at the end
+    except av.error.FFmpegError:
+        pass
+    streams = _check_decodes(Path(info.path), container, info.streams, audio=False)
+    return replace(info, streams=streams)
+
+
 def _check_decodes(p: Path, container, streams: tuple[StreamInfo, ...], *, audio: bool = True
                    ) -> tuple[StreamInfo, ...]:
     """Decode the first frame of the first video and audio stream.
@@ -193,8 +211,7 @@ def _check_decodes(p: Path, container, streams: tuple[StreamInfo, ...], *, audio
             rotation = int(round(getattr(frame, "rotation", 0) or 0)) % 360
             s = _replace(s, rotation=rotation, width=frame.width, height=frame.height)
         out.append(s)
-    # cover art (an attached picture) is not the clip's video
-    return tuple(s for s in out if not (s.kind == "video" and _is_cover_art(container.streams[s.index])))
+    return tuple(out)
 
 
 def _is_cover_art(s) -> bool:
