@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from ..errors import Conflict, InvalidRequest, NotFound
@@ -161,3 +162,29 @@ class WebhookRecords:
                 "next_attempt_at = ?, delivered_at = ? WHERE delivery_id = ?",
                 (status, code, error, next_at, now if delivered else None, delivery_id))
         return self.get_delivery(delivery_id)
+
+    # -- for the dispatcher (engine/webhooks.py) and the CLI ------------------------------------------
+
+    def claim_due_delivery(self, now=None, *, lease_s: float = 60.0) -> Delivery | None:
+        """Take the oldest due pending delivery to send it: it is not due again for ``lease_s``.
+
+        One write transaction, so two dispatchers (threads or processes) never send the same
+        delivery at once; one that dies mid-send leaves it to be retried when the lease ends.
+        Recording the attempt (``record_delivered`` / ``record_delivery_failure``) ends the lease.
+        """
+        t = now if now is not None else self._now()
+        with self._db.write() as conn:
+            row = conn.execute("SELECT delivery_id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? "
+                               "ORDER BY next_attempt_at, rowid LIMIT 1", (iso(t),)).fetchone()
+            if row is None:
+                return None
+            conn.execute("UPDATE deliveries SET next_attempt_at = ? WHERE delivery_id = ?",
+                         (iso(t + timedelta(seconds=lease_s)), row[0]))
+        return self.get_delivery(row[0])
+
+    def recent_deliveries(self, offset: int = 0, limit: int = 20) -> list[Delivery]:
+        """Every webhook's deliveries, newest first."""
+        check_page(offset, limit)
+        rows = self._db.rows("SELECT * FROM deliveries ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
+                             (limit, offset))
+        return [Delivery.from_row(r) for r in rows]

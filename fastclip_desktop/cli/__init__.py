@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import clip, probe
+from . import clip, probe, webhooks
 from .common import EXIT_INTERRUPTED
 
-COMMANDS = (clip, probe)
+COMMANDS = (clip, probe, webhooks)
 
 
 def build_parser() -> argparse.ArgumentParser:
