@@ -5,6 +5,7 @@ Front ends and the job runner use :class:`Library`; everything it returns is a f
 every error it raises is one of ``engine.errors``.
 """
 
+from .captions import FONTS_DIR, CaptionFont, CaptionPresetRecord
 from .clips import MAX_BULK_DELETE, MAX_TITLE
 from .database import iso, parse_iso
 from .jobs import APP_STOPPED, JOB_KINDS, canonical_json, request_fingerprint
@@ -19,6 +20,7 @@ __all__ = [
     "CLIPS_DIR",
     "DB_NAME",
     "EVENTS",
+    "FONTS_DIR",
     "JOB_KINDS",
     "MAX_BULK_DELETE",
     "MAX_TITLE",
@@ -26,6 +28,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "SETTINGS",
     "BulkDeleted",
+    "CaptionFont",
+    "CaptionPresetRecord",
     "Clip",
     "Delivery",
     "Fingerprint",

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Self
 
 from ..paths import data_dir
+from .captions import CaptionRecords
 from .clips import ClipRecords
 from .database import Clock, Database, utc_now
 from .jobs import JobRecords
@@ -19,7 +20,7 @@ DB_NAME = "library.db"
 CLIPS_DIR = "clips"
 
 
-class Library(MediaRecords, ClipRecords, JobRecords, SettingRecords, WebhookRecords):
+class Library(MediaRecords, ClipRecords, JobRecords, SettingRecords, WebhookRecords, CaptionRecords):
     """The library in ``path`` (default: ``library.db`` in the data dir), migrated on open.
 
     ``clips_dir`` (default: ``clips/`` beside the file) is the folder whose clips expire.
@@ -48,6 +49,11 @@ class Library(MediaRecords, ClipRecords, JobRecords, SettingRecords, WebhookReco
     @property
     def schema_version(self) -> int:
         return schema_version(self._db)
+
+    def transaction(self):
+        """A context manager: the library calls made inside it (from this thread) commit together,
+        or not at all (e.g. ending a job and queueing its webhook event)."""
+        return self._db.write()
 
     def check_integrity(self) -> list[str]:
         """Problems SQLite finds in the file and its foreign keys; [] when it is sound."""

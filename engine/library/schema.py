@@ -155,7 +155,51 @@ _INITIAL = (
 )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_001_initial,)
+def _002_caption_presets_and_fonts(conn: sqlite3.Connection) -> None:
+    for sql in _CAPTIONS:
+        conn.execute(sql)
+
+
+_CAPTIONS = (
+    # caption_fonts: fonts the user imported. The file lives in the library's fonts/ folder as
+    # stored_name (<font_id>.<format>, never a name taken from the file); filename is what it was
+    # called when imported, for display only.
+    """
+    CREATE TABLE caption_fonts (
+        font_id          TEXT PRIMARY KEY,
+        family           TEXT NOT NULL CHECK (length(family) BETWEEN 1 AND 100),
+        subfamily        TEXT NOT NULL DEFAULT '',
+        full_name        TEXT NOT NULL DEFAULT '',
+        format           TEXT NOT NULL CHECK (format IN ('ttf', 'otf')),
+        stored_name      TEXT NOT NULL UNIQUE,
+        filename         TEXT NOT NULL,
+        file_size        INTEGER NOT NULL,
+        sha256           TEXT NOT NULL UNIQUE,
+        glyph_count      INTEGER NOT NULL,
+        created_at       TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX caption_fonts_family ON caption_fonts (family)",
+    # caption_presets: custom presets (preset:<preset_id>), each a clone of another preset with
+    # fields overridden. style is the JSON of every CaptionStyle field; font_id is set when the
+    # style's font is an imported one (which then cannot be deleted while a preset uses it).
+    """
+    CREATE TABLE caption_presets (
+        preset_id        TEXT PRIMARY KEY,
+        name             TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+        cloned_from      TEXT NOT NULL,
+        style            TEXT NOT NULL,
+        font_id          TEXT REFERENCES caption_fonts (font_id) ON DELETE RESTRICT,
+        created_at       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX caption_presets_created ON caption_presets (created_at)",
+    "CREATE INDEX caption_presets_font ON caption_presets (font_id) WHERE font_id IS NOT NULL",
+)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_001_initial, _002_caption_presets_and_fonts)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
