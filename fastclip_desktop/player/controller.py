@@ -1,0 +1,200 @@
+"""What the player is doing, and what the user asked of it: a Qt-free model.
+
+``PlayerController`` holds the player's state (file, duration, position, playing, speed, frame rate,
+end of file) and turns intents (play, pause, seek, step a frame, faster, slower) into calls on a
+backend, the mpv adapter in the app or a fake in tests. The backend reports back through the
+``on_*`` methods. Without a backend the controller acts the intents out on itself, so keys and
+the timeline work headless.
+
+Listeners get the set of fields that changed; "target" means a seek was asked for or finished
+(``target`` is where the player is going).
+
+Seeks are coalesced: while one is under way (sent, no ``on_seek_done`` yet) a newer request
+replaces the waiting one instead of queueing behind it. Scrubbing therefore shows the latest
+position as fast as the decoder can go, and the exact seek on release always lands.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.0, 4.0)
+STALE_SEEK = 1.0  # seconds after which an unanswered seek no longer holds back the next one
+
+
+class PlayerBackend(Protocol):
+    def set_paused(self, paused: bool) -> None: ...
+    def seek(self, t: float, exact: bool) -> None: ...
+    def frame_step(self, frames: int) -> None: ...
+    def set_speed(self, speed: float) -> None: ...
+
+
+Listener = Callable[[set[str]], None]
+
+
+class PlayerController:
+    def __init__(self, backend: PlayerBackend | None = None, clock: Callable[[], float] = time.monotonic):
+        self.backend = backend
+        self.clock = clock
+        self.path: str | None = None
+        self.duration = 0.0
+        self.position = 0.0
+        self.playing = False
+        self.speed = 1.0
+        self.fps = 0.0
+        self.eof = False
+        self._in_flight: tuple[float, float] | None = None  # (target, when sent)
+        self._waiting: tuple[float, bool] | None = None  # the newest seek not yet sent
+        self._listeners: list[Listener] = []
+
+    # -- observing ----------------------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(changed_fields)`` after every change; returns a function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _set(self, *also: str, **fields) -> None:
+        changed = {k for k, v in fields.items() if getattr(self, k) != v}
+        for k in changed:
+            setattr(self, k, fields[k])
+        changed.update(also)
+        if changed:
+            for listener in list(self._listeners):
+                listener(changed)
+
+    @property
+    def loaded(self) -> bool:
+        return self.path is not None
+
+    @property
+    def seeking(self) -> bool:
+        return self._in_flight is not None or self._waiting is not None
+
+    @property
+    def target(self) -> float:
+        """Where the player is, or is about to be: relative seeks start from here."""
+        if self._waiting is not None:
+            return self._waiting[0]
+        if self._in_flight is not None:
+            return self._in_flight[0]
+        return self.position
+
+    @property
+    def frame_duration(self) -> float:
+        return 1.0 / self.fps if self.fps > 0 else 1.0 / 30
+
+    # -- intents ------------------------------------------------------------------------------------
+
+    def play(self) -> None:
+        if self.eof or (self.duration and self.position >= self.duration - self.frame_duration / 2):
+            self.seek(0.0, exact=True)  # play at the end starts again from the top
+        self._pause(False)
+
+    def pause(self) -> None:
+        self._pause(True)
+
+    def toggle_play(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    def seek(self, t: float, exact: bool = True) -> None:
+        """Go to ``t`` seconds: ``exact`` lands on that frame, otherwise on the keyframe before (fast)."""
+        t = self.clamp(t)
+        if self.backend is None:
+            self._set(position=t, eof=False)
+            return
+        if self._in_flight is not None and self.clock() - self._in_flight[1] < STALE_SEEK:
+            self._waiting = (t, exact)  # replaces any older waiting seek
+            self._set("target")
+            return
+        self._send_seek(t, exact)
+
+    def nudge(self, seconds: float) -> None:
+        """Seek ``seconds`` from where the player is going (Left/Right)."""
+        self.seek(self.target + seconds, exact=True)
+
+    def step(self, frames: int = 1) -> None:
+        """One frame forward (positive) or back (negative); pauses."""
+        if frames == 0:
+            return
+        self._set(playing=False)
+        if self.backend is None:
+            self._set(position=self.clamp(self.position + frames * self.frame_duration))
+            return
+        self.backend.frame_step(frames)
+
+    def set_speed(self, speed: float) -> None:
+        speed = min(SPEEDS[-1], max(SPEEDS[0], speed))
+        if self.backend is not None:
+            self.backend.set_speed(speed)
+        self._set(speed=speed)
+
+    def faster(self) -> None:
+        """L: the next speed up; starts playing if paused."""
+        higher = [s for s in SPEEDS if s > self.speed + 1e-9]
+        if self.playing and higher:
+            self.set_speed(higher[0])
+        if not self.playing:
+            self.play()
+
+    def slower(self) -> None:
+        """J: the next speed down."""
+        lower = [s for s in SPEEDS if s < self.speed - 1e-9]
+        if lower:
+            self.set_speed(lower[-1])
+
+    def clamp(self, t: float) -> float:
+        upper = self.duration if self.duration > 0 else float("inf")
+        return min(upper, max(0.0, float(t)))
+
+    # -- reports from the backend -----------------------------------------------------------------
+
+    def on_loaded(self, path: str) -> None:
+        self._in_flight = self._waiting = None
+        self._set(path=path, position=0.0, eof=False)
+
+    def on_unloaded(self) -> None:
+        self._in_flight = self._waiting = None
+        self._set(path=None, duration=0.0, position=0.0, playing=False, eof=False)
+
+    def on_duration(self, duration: float | None) -> None:
+        self._set(duration=float(duration or 0.0))
+
+    def on_position(self, t: float | None) -> None:
+        if t is not None:
+            self._set(position=float(t))
+
+    def on_paused(self, paused: bool) -> None:
+        self._set(playing=not paused)
+
+    def on_speed(self, speed: float) -> None:
+        self._set(speed=float(speed))
+
+    def on_fps(self, fps: float | None) -> None:
+        self._set(fps=float(fps or 0.0))
+
+    def on_eof(self, eof: bool) -> None:
+        self._set(eof=bool(eof))
+
+    def on_seek_done(self, t: float | None) -> None:
+        """The player shows the frame of the last seek (mpv's playback-restart)."""
+        self._in_flight = None
+        self._set("target", **({} if t is None else {"position": float(t)}))
+        if self._waiting is not None:
+            target, exact = self._waiting
+            self._waiting = None
+            self._send_seek(target, exact)
+
+    # -- internals ----------------------------------------------------------------------------------
+
+    def _send_seek(self, t: float, exact: bool) -> None:
+        self._in_flight = (t, self.clock())
+        self._set("target", eof=False)
+        self.backend.seek(t, exact)
+
+    def _pause(self, paused: bool) -> None:
+        if self.backend is not None:
+            self.backend.set_paused(paused)
+        self._set(playing=not paused)
