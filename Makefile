@@ -3,7 +3,7 @@
 #   make run     set up, then start the GUI
 #   make test    set up, then run the whole test suite (Qt offscreen)
 #   make bench   set up, then run the benchmarks (bench/run.py)
-#   make bundle  build the PyInstaller bundle (once build.spec exists)
+#   make bundle  build the PyInstaller bundle (dist/fastclip-desktop: GUI + CLI in one folder)
 #   make clean   remove the venv and build output
 #
 # Setup is two idempotent steps, quick when everything is present:
@@ -34,13 +34,14 @@ test: setup
 bench: setup
 	$(VPY) bench/run.py $(ARGS)
 
+# dist/fastclip-desktop/: the GUI `fastclip-desktop` and the CLI `fastclip` in one folder (build.spec);
+# then a smoke check of both executables (the CLI answers, the GUI's bundled libmpv loads).
 bundle: setup
-	@if [ -f build.spec ]; then \
-		$(VPY) -m PyInstaller --version >/dev/null 2>&1 || $(VPY) -m pip install -q pyinstaller; \
-		$(VPY) -m PyInstaller --noconfirm --clean build.spec; \
-	else \
-		echo "bundle: not built yet (there is no build.spec)"; \
-	fi
+	$(VPY) -m PyInstaller --version >/dev/null 2>&1 || $(VPY) -m pip install -q --disable-pip-version-check 'pyinstaller>=6.10'
+	$(VPY) -m PyInstaller --noconfirm --clean --log-level WARN build.spec
+	dist/fastclip-desktop/fastclip --help >/dev/null
+	dist/fastclip-desktop/fastclip-desktop --check-bundle
+	@du -sh dist/fastclip-desktop
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache bench/.out
