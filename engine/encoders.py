@@ -66,6 +66,8 @@ def add_h264_stream(out, *, width: int, height: int, rate: Fraction | None, time
     s.time_base = time_base
     s.codec_context.time_base = time_base
     s.options = {"preset": X264_PRESET, "crf": X264_CRF}
+    # frame threads, as the ffmpeg CLI uses; PyAV's default (slice threads) is ~20% slower
+    s.codec_context.thread_type = "FRAME"
     return s
 
 

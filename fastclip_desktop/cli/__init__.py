@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import clip, fonts, presets, probe, transcript, webhooks
+from . import captions, clip, fonts, presets, probe, transcript, webhooks
 from .common import EXIT_INTERRUPTED
 
-COMMANDS = (clip, probe, webhooks, presets, fonts, transcript)
+COMMANDS = (clip, probe, webhooks, presets, fonts, transcript, captions)
 
 
 def build_parser() -> argparse.ArgumentParser:
