@@ -8,7 +8,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
-from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl  # noqa: E402
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl  # noqa: E402
 from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QFileDialog  # noqa: E402
 
@@ -50,7 +50,8 @@ def drop(w: MainWindow, mime: QMimeData) -> tuple[bool, bool]:
         Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
-    enter = QDragEnterEvent(pos, action, mime, button, modifier)
+    # QDragEnterEvent takes a QPoint on every PySide6 version; QDropEvent a QPointF
+    enter = QDragEnterEvent(pos.toPoint(), action, mime, button, modifier)
     QApplication.sendEvent(w, enter)
     dropped = QDropEvent(pos, action, mime, button, modifier)
     QApplication.sendEvent(w, dropped)
