@@ -36,6 +36,8 @@ MP4_VIDEO_COPY = frozenset({"h264", "hevc", "av1", "vp9", "mpeg4"})
 MP4_AUDIO_COPY = frozenset({"aac", "mp3", "ac3", "eac3", "alac", "flac", "opus"})
 SMART_CUT_CODECS = frozenset({"h264", "hevc"})
 SMART_CUT_PIX_FMTS = frozenset({"yuv420p", "yuvj420p"})
+# An output this much shorter than its windows means the source ran out of data.
+_SHORTFALL = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +273,10 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs, cap
                     if frac - last_report >= 0.01:
                         last_report = frac
                         yield Progress("processing", min(end, total_s), total_s, _message(end, windows))
+            if total_s - end > _SHORTFALL and clip.format != "gif":
+                raise UnsupportedMedia(
+                    f"the source is truncated or damaged: its data ends {total_s - end:.1f} s "
+                    f"before the end of the clip", field="source")
         yield Progress("uploading", float(total), float(total), "finishing")
     first = windows[0].start if windows else Fraction(0)
     return ClipResult(
