@@ -52,6 +52,11 @@ def probe(path: str | os.PathLike, *, opener=None, thorough: bool = True) -> Med
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as e:
         raise UnsupportedMedia(f"{p.name} could not be read as media: {_reason(e)}", field="source") from None
     with contextlib.nullcontext(container) if opener else container:
+        undecodable = next((s for s in container.streams
+                            if s.type in ("video", "audio") and s.codec_context is None), None)
+        if undecodable is not None:  # FFmpeg found no decoder: an unknown codec or a damaged header
+            raise UnsupportedMedia(f"{p.name} is damaged or uses an unknown codec: its {undecodable.type} "
+                                   "stream cannot be decoded", field="source")
         # cover art (an attached picture) is not the clip's video
         streams = tuple(_stream_info(s) for s in container.streams if not _is_cover_art(s))
         if not any(s.kind in ("video", "audio") for s in streams):
@@ -62,7 +67,8 @@ def probe(path: str | os.PathLike, *, opener=None, thorough: bool = True) -> Med
             raise UnsupportedMedia(f"{p.name} has no playable duration", field="source")
         if thorough:
             streams = _check_decodes(p, container, streams)
-        _check_not_truncated(p, container, duration)
+            # (a clip of a non-thorough probe finds a truncated source when its data runs out)
+            _check_not_truncated(p, container, duration)
     return MediaInfo(
         path=str(p.resolve()),
         size=size,
@@ -105,7 +111,8 @@ def _stream_info(s: av.stream.Stream) -> StreamInfo:
 
 def _codec_name(s) -> str:
     """The codec's canonical name ("subrip", not the decoder's "srt")."""
-    codec = s.codec_context.codec if s.codec_context is not None else s.codec
+    # a stream FFmpeg has no decoder for (a damaged header) has no codec context, nor a .codec
+    codec = s.codec_context.codec if s.codec_context is not None else getattr(s, "codec", None)
     if codec is None:
         return "unknown"
     return getattr(codec, "canonical_name", None) or codec.name
