@@ -3,7 +3,9 @@
 One job per output (one per segment, or one for all joined), with the API's
 job status model. ``run_clip_request`` is a generator of :class:`JobEvent`;
 run it in a worker (``engine.worker.in_worker``) so a crash in native code
-fails the jobs, not the caller.
+fails the jobs, not the caller. ``plan_jobs`` is pure (no PyAV): the job
+runner plans a request's outputs in the host process, then runs each as a
+library job in a worker (``engine.runner``).
 """
 
 from __future__ import annotations
@@ -13,14 +15,20 @@ import secrets
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import FastClipError, InvalidRequest
-from .export import MP4_VIDEO_COPY, ClipResult, Inputs, export_clip
 from .formats import OUTPUT_FORMATS, canonical_format
 from .media_info import MediaInfo
 from .naming import clip_name, unique_path
-from .probe import probe, with_frame_facts
 from .request import ClipRequest, ValidClip, validate
+
+if TYPE_CHECKING:  # PyAV is imported only where media is read: planning needs none of it
+    from .export import ClipResult, Inputs
+
+# Video codecs an MP4 takes as they are (engine.export's MP4_VIDEO_COPY; kept here so
+# planning does not import PyAV; a test checks the two agree).
+MP4_VIDEO_COPY = frozenset({"h264", "hevc", "av1", "vp9", "mpeg4"})
 
 STATUSES = ("pending", "downloading", "processing", "uploading", "complete", "failed")
 
@@ -51,21 +59,28 @@ class JobEvent:
     extra: dict = field(default_factory=dict)
 
 
-def plan_jobs(clip: ValidClip, info: MediaInfo, out: str | os.PathLike | None) -> list[ClipJob]:
-    """Name the output of every job; ``out`` is a file (one output) or a folder."""
+def plan_jobs(clip: ValidClip, info: MediaInfo, out: str | os.PathLike | None, *,
+              taken: set[Path] | None = None) -> list[ClipJob]:
+    """Name the output of every job; ``out`` is a file (one output) or a folder.
+
+    Names made in a folder avoid existing files and the paths in ``taken`` (other
+    jobs planned but not yet written); the chosen paths are added to it.
+    """
     ext = OUTPUT_FORMATS[clip.format].extension
     outputs = clip.outputs
     source = Path(info.path)
     folder, file = _split_out(out, len(outputs), clip.format)
     jobs = []
-    taken: set[Path] = set()
+    taken = set() if taken is None else taken
     for segments in outputs:
         if file is not None:
             path = file
         else:
-            path = unique_path(folder, clip_name(source, segments, ext))
-            while path in taken:  # two segments with the same times
-                path = unique_path(folder, f"{path.stem}_{len(taken) + 1}{path.suffix}")
+            name = clip_name(source, segments, ext)
+            path, n = unique_path(folder, name), 2
+            while path in taken:  # two outputs with the same name: "name (2)", "name (3)", ...
+                path = unique_path(folder, f"{Path(name).stem} ({n}){Path(name).suffix}")
+                n += 1
         taken.add(path)
         if path.resolve() == source.resolve():
             raise InvalidRequest("the output would overwrite the source file", field="out")
@@ -101,12 +116,15 @@ def run_clip_request(req: ClipRequest, out=None, *, info: MediaInfo | None = Non
     the request or the source is rejected; after that, a failing job reports
     ``failed`` and the next one runs.
     """
+    from .export import Inputs
+    from .probe import probe, with_frame_facts
+
     with Inputs(str(req.source)) as inputs:
         if Path(req.source).is_file():
             inputs.prefetch("audio")  # opened while the probe reads the file
         if info is None:
             info = probe(req.source, opener=lambda: inputs.get("video"), thorough=False)
-            if _needs_frame_facts(req, info):
+            if needs_frame_facts(req, info):
                 info = with_frame_facts(info, inputs.get("video"))
         clip = validate(req, info)
         jobs = plan_jobs(clip, info, out)
@@ -117,7 +135,7 @@ def run_clip_request(req: ClipRequest, out=None, *, info: MediaInfo | None = Non
             yield from _run_job(info, clip, job, inputs, i, count)
 
 
-def _needs_frame_facts(req: ClipRequest, info: MediaInfo) -> bool:
+def needs_frame_facts(req: ClipRequest, info: MediaInfo) -> bool:
     """Whether the rotation matters: a re-encoded or scaled picture. A copy keeps it as it is."""
     if info.video is None:
         return False
@@ -126,6 +144,8 @@ def _needs_frame_facts(req: ClipRequest, info: MediaInfo) -> bool:
 
 
 def _run_job(info, clip, job: ClipJob, inputs: Inputs, i: int, count: int):
+    from .export import export_clip
+
     yield JobEvent(job.job_id, "downloading", 0, "reading the source", index=i, count=count)
     try:
         gen = export_clip(info, clip, job.segments, job.out_path, inputs)

@@ -141,3 +141,15 @@ def audio_end(path) -> Fraction:
 
 def files_in(folder) -> list[str]:
     return sorted(p.name for p in Path(folder).iterdir()) if os.path.isdir(folder) else []
+
+
+# ------------------------------------------------------------------------------------ the data dir
+
+
+@pytest.fixture(autouse=True)
+def _fastclip_home(tmp_path_factory, monkeypatch) -> Path:
+    """No test touches the real user data dir: each gets its own empty FASTCLIP_HOME (library.db,
+    clips/, cache/), which the processes it starts inherit."""
+    home = tmp_path_factory.mktemp("fastclip-home")
+    monkeypatch.setenv("FASTCLIP_HOME", str(home))
+    return home

@@ -72,6 +72,13 @@ class ClipRecords:
         """The clip; NotFound if there is none, Gone if it has expired."""
         return self._live(self._clip(clip_id))
 
+    def clip_for_path(self, path: str | os.PathLike) -> Clip | None:
+        """The available clip whose file is ``path``, if any (the job runner checks a planned
+        output name with it)."""
+        row = self._db.row("SELECT * FROM clips WHERE path = ? AND status = 'available' ORDER BY rowid DESC LIMIT 1",
+                           (str(Path(path).expanduser().resolve()),))
+        return Clip.from_row(row) if row else None
+
     def list_clips(self, source: str | None = None, offset: int = 0, limit: int = 20, *,
                    include_expired: bool = False) -> list[Clip]:
         """Clips newest first, of one import (``source`` is its file_id) or of all."""

@@ -16,8 +16,6 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import sqlite_utils
-
 from ..errors import InvalidRequest, ProcessingFailed
 
 Clock = Callable[[], datetime]
@@ -55,7 +53,13 @@ def check_page(offset: int, limit: int) -> None:
 
 
 class Database:
-    """A sqlite-utils Database on one connection, shared safely by the threads of a process."""
+    """One SQLite connection, shared safely by the threads of a process.
+
+    Reads and writes go through the plain ``sqlite3`` connection; the sqlite-utils view of it
+    (:attr:`db`, for inspection and tests) is made on first use, because importing sqlite-utils
+    costs about 100 ms (it imports numpy and pandas when they are installed), too much for
+    every CLI start.
+    """
 
     def __init__(self, path: Path):
         self.path = path
@@ -63,17 +67,27 @@ class Database:
         # isolation_level=None: no implicit transactions; every write says BEGIN itself.
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                check_same_thread=False)
-        self.db = sqlite_utils.Database(conn, execute_plugins=False)
         self.conn = conn
         self._lock = threading.RLock()
+        self._utils_db = None
         try:
             conn.execute("PRAGMA foreign_keys = ON")
-            self.db.enable_wal()
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode = wal")
             # In WAL mode NORMAL loses no integrity on a crash, only (on power loss) the last commits.
             conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as e:  # not a database, damaged, unreadable
             conn.close()
             raise ProcessingFailed(f"cannot open the library {path}: {e}") from None
+
+    @property
+    def db(self):
+        """The sqlite-utils Database on this connection."""
+        if self._utils_db is None:
+            import sqlite_utils
+
+            self._utils_db = sqlite_utils.Database(self.conn, execute_plugins=False)
+        return self._utils_db
 
     def close(self) -> None:
         with self._lock:
@@ -114,7 +128,9 @@ class Database:
 
     def rows(self, sql: str, params=()) -> list[dict]:
         with self._lock:
-            return list(self.db.query(sql, params))
+            cur = self.conn.execute(sql, params)
+            keys = [d[0] for d in cur.description]
+            return [dict(zip(keys, r)) for r in cur]
 
     def row(self, sql: str, params=()) -> dict | None:
         found = self.rows(sql, params)

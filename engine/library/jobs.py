@@ -113,8 +113,15 @@ class JobRecords:
     _now: Callable
     _insert_clip: Callable
 
-    def create_job(self, kind: str, request, *, job_id: str | None = None) -> Job:
-        """Queue a job. ``request`` is the JSON-able request (a dict or a dataclass)."""
+    def create_job(self, kind: str, request, *, job_id: str | None = None,
+                   fingerprint: str | None = None) -> Job:
+        """Queue a job. ``request`` is the JSON-able request (a dict or a dataclass).
+
+        ``fingerprint`` (default: the SHA-256 of the request's canonical JSON) is what
+        ``find_completed_job`` and ``latest_job_with_fingerprint`` look up: a front end that
+        stores derived details in the request (an output path it chose) passes the
+        fingerprint of what the user asked for, so asking again finds this job.
+        """
         if kind not in JOB_KINDS:
             raise InvalidRequest(f"unknown job kind {kind!r} (kinds: {', '.join(JOB_KINDS)})", field="kind")
         try:
@@ -130,7 +137,7 @@ class JobRecords:
                 conn.execute(
                     "INSERT INTO jobs (job_id, kind, request, request_fingerprint, file_id, status_message, "
                     "created_at) VALUES (?, ?, ?, ?, ?, 'queued', ?)",
-                    (job_id, kind, text, hashlib.sha256(text.encode()).hexdigest(), data.get("file_id"),
+                    (job_id, kind, text, fingerprint or hashlib.sha256(text.encode()).hexdigest(), data.get("file_id"),
                      iso(self._now())))
         except sqlite3.IntegrityError:
             raise Conflict(f"there is already a job {job_id}", field="job_id") from None
@@ -143,8 +150,8 @@ class JobRecords:
         return Job.from_row(row)
 
     def list_jobs(self, status: str | None = None, offset: int = 0, limit: int = 20, *,
-                  kind: str | None = None) -> list[Job]:
-        """Jobs, newest first."""
+                  kind: str | None = None, file_id: str | None = None) -> list[Job]:
+        """Jobs, newest first (of one kind, of one import's file_id)."""
         check_page(offset, limit)
         terms, params = [], []
         if status is not None:
@@ -156,22 +163,34 @@ class JobRecords:
         if kind is not None:
             terms.append("kind = ?")
             params.append(kind)
+        if file_id is not None:
+            terms.append("file_id = ?")
+            params.append(file_id)
         where = "WHERE " + " AND ".join(terms) if terms else ""
         rows = self._db.rows(f"SELECT * FROM jobs {where} ORDER BY created_at DESC, rowid DESC "
                              "LIMIT ? OFFSET ?", (*params, limit, offset))
         return [Job.from_row(r) for r in rows]
 
-    def claim_next_job(self, worker_pid: int | None = None, *, kinds: tuple[str, ...] | None = None) -> Job | None:
+    def claim_next_job(self, worker_pid: int | None = None, *, kinds: tuple[str, ...] | None = None,
+                       job_ids=None) -> Job | None:
         """Take the oldest pending job (pending → downloading, attempts + 1), or None.
 
         ``worker_pid`` is the process that will run it (default: this one); start-up recovery
-        leaves a job alone while that process lives.
+        leaves a job alone while that process lives. ``job_ids`` limits the choice to those
+        jobs (a CLI run takes its own jobs, not everything queued).
         """
         kinds = tuple(kinds or JOB_KINDS)
         marks = ", ".join("?" * len(kinds))
+        only, params = "", list(kinds)
+        if job_ids is not None:
+            ids = list(dict.fromkeys(job_ids))
+            if not ids:
+                return None
+            only = " AND job_id IN (SELECT value FROM json_each(?))"
+            params.append(json.dumps(ids))
         with self._db.write() as conn:
-            row = conn.execute(f"SELECT job_id FROM jobs WHERE status = 'pending' AND kind IN ({marks}) "
-                               "ORDER BY created_at, rowid LIMIT 1", kinds).fetchone()
+            row = conn.execute(f"SELECT job_id FROM jobs WHERE status = 'pending' AND kind IN ({marks}){only} "
+                               "ORDER BY created_at, rowid LIMIT 1", params).fetchone()
             if row is None:
                 return None
             conn.execute(
@@ -287,6 +306,12 @@ class JobRecords:
         """
         row = self._db.row("SELECT * FROM jobs WHERE request_fingerprint = ? AND status = 'complete' "
                            "ORDER BY finished_at DESC, rowid DESC LIMIT 1", (fingerprint,))
+        return Job.from_row(row) if row else None
+
+    def latest_job_with_fingerprint(self, fingerprint: str) -> Job | None:
+        """The newest job, in any status, whose request had this fingerprint."""
+        row = self._db.row("SELECT * FROM jobs WHERE request_fingerprint = ? ORDER BY created_at DESC, rowid DESC "
+                           "LIMIT 1", (fingerprint,))
         return Job.from_row(row) if row else None
 
     def _end(self, conn: sqlite3.Connection, job_id: str, allowed: tuple[str, ...], status: str, *,

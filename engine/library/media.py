@@ -128,6 +128,17 @@ class MediaRecords:
             raise NotFound(f"no import {file_id} in the library", field="file_id")
         return Media.from_row(row)
 
+    def find_media(self, path: str | os.PathLike) -> Media | None:
+        """The import of the file at ``path`` as it is now (same fingerprint), or None."""
+        p = Path(path).expanduser().resolve()
+        try:
+            fp = fingerprint(p)
+        except OSError:
+            return None
+        row = self._db.row("SELECT * FROM media WHERE path = ? AND fp_size = ? AND fp_mtime_ns = ? AND fp_sha256 = ?",
+                           (str(p), fp.size, fp.mtime_ns, fp.sha256))
+        return Media.from_row(row) if row else None
+
     def list_media(self, offset: int = 0, limit: int = 20, *, status: str | None = None) -> list[Media]:
         """Imports, newest first."""
         check_page(offset, limit)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import captions, clip, fonts, presets, probe, transcript, webhooks
+from . import batch, captions, clip, fonts, library, presets, probe, transcript, webhooks
 from .common import EXIT_INTERRUPTED
 
-COMMANDS = (clip, probe, webhooks, presets, fonts, transcript, captions)
+COMMANDS = (clip, probe, webhooks, captions, presets, fonts, transcript, library, batch)
 
 
 def build_parser() -> argparse.ArgumentParser:

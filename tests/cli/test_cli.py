@@ -53,9 +53,13 @@ def test_keyframe_mode_reports_the_real_start(source, tmp_path):
 
 
 def test_default_name_follows_the_api_pattern(source, tmp_path):
-    r = fastclip("clip", source, "--start", "1", "--end", "3.5", cwd=tmp_path)
+    # without -o the clip is a library clip (issue 3): in the library's clips folder, not the cwd
+    r = fastclip("clip", source, "--start", "1", "--end", "3.5", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert (tmp_path / "talk_0-1-0-3.5.mp4").exists()
+    job = json.loads(r.stdout)
+    assert job["file_name"] == "talk_0-1-0-3.5.mp4" and job["saved_to_library"] is True
+    assert Path(job["path"]).parent == Path(os.environ["FASTCLIP_HOME"]) / "clips" and Path(job["path"]).exists()
+    assert os.listdir(tmp_path) == []
 
 
 def test_segments_become_one_clip_each_in_a_folder(source, tmp_path):
