@@ -1,4 +1,10 @@
-"""`fastclip captions`: burn captions into a whole video (no trimming), as a new MP4."""
+"""`fastclip captions`: burn captions into a whole video (no trimming), as a new MP4.
+
+The video is a file (SOURCE) or a clip in the library (``--clip CLIP_ID``, as the API's
+POST /v1/captions with ``clip_id``). A clip's captioned copy is a new clip recorded in the
+library (``captioned``, made from the same import); without -o it is written into the clips
+folder and expires like any library clip. The original clip is never changed.
+"""
 
 from __future__ import annotations
 
@@ -13,17 +19,34 @@ def register(sub) -> None:
         "captions", help="burn captions into a whole video",
         description="Transcribe a video (or reuse its cached transcript) and burn its words into the "
                     "picture with a caption preset. The source is not changed; a new MP4 is written.")
-    c.add_argument("source", metavar="SOURCE", help="a video file with speech")
+    c.add_argument("source", metavar="SOURCE", nargs="?", help="a video file with speech (or give --clip)")
+    c.add_argument("--clip", metavar="CLIP_ID", dest="clip_id",
+                   help="caption a clip from the library instead (an MP4 not captioned yet); the result "
+                        "is a new library clip")
     c.add_argument("--preset", required=True, metavar="REF",
                    help="a caption preset ref, e.g. builtin:short-form-karaoke")
     c.add_argument("--quality", help="4k, 1080p, 720p (high, medium); never upscales")
     c.add_argument("-o", "--out", metavar="OUT",
-                   help="output .mp4 file or folder (default: SOURCE's name + _captioned.mp4 here)")
+                   help="output .mp4 file or folder (default: SOURCE's name + _captioned.mp4 here; "
+                        "with --clip, a library clip in the clips folder)")
     c.add_argument("--json", action="store_true", help="print the finished job as one JSON object")
     c.set_defaults(func=cmd_captions)
 
 
 def cmd_captions(args) -> int:
+    from engine.errors import InvalidRequest
+
+    if (args.source is None) == (args.clip_id is None):
+        why = "not both" if args.source is not None else "one of them is required"
+        return reject(InvalidRequest(f"give a video file (SOURCE) or --clip CLIP_ID: {why}", field="source"))
+    if args.clip_id is not None:
+        return _caption_clip(args)
+    return _run(args, args.source, args.out)
+
+
+def _run(args, source: str, out, on_complete=None) -> int:
+    """Caption ``source`` in a worker process; ``on_complete(ev)`` (e.g. recording the new clip)
+    runs before the finished job is reported and may return the event to report instead."""
     from engine.burn_in import run_captions_request
     from engine.errors import FastClipError
     from engine.worker import in_worker
@@ -33,11 +56,13 @@ def cmd_captions(args) -> int:
     bar = ProgressBar(sys.stderr)
     failed = started = False
     try:
-        for ev in in_worker(run_captions_request, args.source, args.preset, args.out, quality=args.quality,
+        for ev in in_worker(run_captions_request, source, args.preset, out, quality=args.quality,
                             resolve_preset=resolve_preset):
             started = True
             if ev.status in ("complete", "failed"):
                 bar.clear()
+                if ev.status == "complete" and on_complete is not None:
+                    ev = on_complete(ev)
                 failed = failed or ev.status == "failed"
                 _report(ev, args.json)
             else:
@@ -50,6 +75,92 @@ def cmd_captions(args) -> int:
         return EXIT_FAILED
     bar.clear()
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _caption_clip(args) -> int:
+    """``--clip``: the clip must be available, an MP4 and not captioned yet; its captioned copy
+    is recorded as a new clip of the same import (in the clips folder unless -o)."""
+    import os
+
+    from engine.errors import FastClipError
+
+    from .library import flush_webhooks, open_library
+
+    try:
+        lib = open_library()  # expired clips are swept first, so an expired one is gone
+    except FastClipError as e:
+        return reject(e)
+    try:
+        try:
+            clip = check_clip_to_caption(lib, args.clip_id)
+        except FastClipError as e:
+            return reject(e)
+        out = args.out if args.out is not None else str(lib.clips_dir) + os.sep
+        return _run(args, clip.path, out, on_complete=lambda ev: _record(lib, clip, ev))
+    finally:
+        flush_webhooks(lib)
+        lib.close()
+
+
+def check_clip_to_caption(lib, clip_id: str):
+    """The clip ``clip_id`` if it can be captioned, else the error that rejects the request."""
+    from pathlib import Path
+
+    from engine.errors import Gone, InvalidRequest
+
+    clip = lib.get_clip(clip_id)  # NotFound, or Gone once expired
+    if clip.captioned:
+        raise InvalidRequest(f"the clip {clip.title} is captioned already, and captioned clips cannot be "
+                             "captioned again", field="clip_id")
+    if clip.format != "mp4":
+        raise InvalidRequest(f"captions are burned into video: the clip {clip.title} is {clip.format}, "
+                             "not mp4", field="clip_id")
+    if not Path(clip.path).is_file():
+        raise Gone(f"the file of the clip {clip.title} was moved or deleted (it was {clip.path})",
+                   field="clip_id")
+    if clip.source_file_id is None:
+        raise Gone(f"the import the clip {clip.title} was made from was deleted from the library",
+                   field="clip_id")
+    return clip
+
+
+def _record(lib, clip, ev):
+    """Record the finished output as a new captioned clip; the event to report (failed, and the
+    output removed when it was to be a library clip, if it cannot be recorded)."""
+    import dataclasses
+    from pathlib import Path
+
+    from engine.errors import FastClipError
+
+    try:
+        new = lib.add_clip_from_result(ev.result, source_file_id=clip.source_file_id, job_id=ev.job_id,
+                                       captioned=True)
+    except FastClipError as e:
+        p = Path(ev.result.path)
+        if p.resolve().is_relative_to(lib.clips_dir.resolve()):
+            p.unlink(missing_ok=True)
+        return dataclasses.replace(ev, status="failed", progress=0, status_message=e.message, error=e,
+                                   result=None)
+    done = dataclasses.replace(ev, result=_Recorded(ev.result, new))
+    try:
+        lib.queue_event("clip.complete", job_json(done))
+    except FastClipError:
+        pass  # the clip is recorded; a webhook that cannot be queued does not undo it
+    return done
+
+
+class _Recorded:
+    """A ClipResult with the library clip it was recorded as."""
+
+    def __init__(self, result, clip):
+        self._result, self.clip = result, clip
+
+    def __getattr__(self, name):
+        return getattr(self._result, name)
+
+    @property
+    def captioned(self) -> bool:
+        return True
 
 
 def resolve_preset(ref: str):
@@ -80,6 +191,12 @@ def job_json(ev) -> dict:
         "path": r.path if r else None,
         "captioned": bool(r and r.captioned),
     }
+    clip = getattr(r, "clip", None)
+    if clip is not None:
+        d["clip_id"] = clip.clip_id
+        d["file_id"] = clip.source_file_id
+        d["saved_to_library"] = clip.in_library
+        d["expires_at"] = clip.expires_at
     if ev.error is not None:
         d["error"] = ev.error.to_dict()
     return d
@@ -92,4 +209,6 @@ def _report(ev, as_json: bool) -> None:
         print(f"fastclip: job {ev.job_id} failed: {ev.status_message}", file=sys.stderr)
     elif not as_json:
         r = ev.result
-        print(f"{r.path}  ({float(r.duration):.3f} s, {r.format}, {r.quality}, captioned)", flush=True)
+        clip = getattr(r, "clip", None)
+        tail = f"; clip {clip.clip_id}" if clip is not None else ""
+        print(f"{r.path}  ({float(r.duration):.3f} s, {r.format}, {r.quality}, captioned{tail})", flush=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from fractions import Fraction
@@ -129,3 +130,102 @@ def test_a_custom_preset_from_the_library_is_burned_in(talk, tmp_path):
     changed = np.abs(got - src).max(axis=2) > 48
     rows = np.nonzero(changed.any(axis=1))[0]
     assert rows.size and rows.mean() < 0.3 * got.shape[0]  # the caption is up top, as the preset says
+
+
+# ------------------------------------------------------------------------------- --clip CLIP_ID
+
+
+def make_clip(talk, *args) -> dict:
+    r = fastclip("clip", talk, *args, "--json")
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def show_clip(clip_id) -> dict:
+    r = fastclip("clips", "show", clip_id, "--json")
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def clip_count() -> int:
+    r = fastclip("clips", "list", "--json", "--all")
+    assert r.returncode == 0, r.stderr
+    return len(json.loads(r.stdout)["data"])
+
+
+def test_a_library_clip_is_captioned_into_a_new_captioned_clip(talk, tmp_path):
+    original = make_clip(talk, "--start", "1", "--end", "4")
+    before = sha(original["path"])
+    r = fastclip("captions", "--clip", original["clip_id"], "--preset", KARAOKE, "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    job = json.loads(r.stdout)
+    assert job["status"] == "complete" and job["captioned"] is True
+    assert job["clip_id"] and job["clip_id"] != original["clip_id"]
+    new = show_clip(job["clip_id"])
+    assert new["captioned"] is True and new["path"] == job["path"]
+    assert new["source_file_id"] == original["file_id"]
+    # written into the clips folder, a library clip that expires like the others
+    assert new["in_library"] is True and new["expires_at"] is not None
+    assert Path(new["path"]).parent == Path(original["path"]).parent
+    assert new["duration"] == pytest.approx(3.0, abs=0.04)
+    assert list(tmp_path.iterdir()) == []
+    # the original is untouched, and still an uncaptioned clip
+    assert sha(original["path"]) == before
+    assert show_clip(original["clip_id"])["captioned"] is False
+    t = Fraction(1)  # source 2 s: a word is being spoken
+    assert np.abs(caption_band(job["path"], t) - caption_band(original["path"], t)).mean() > 5
+
+    # a captioned clip cannot be captioned again
+    r = fastclip("captions", "--clip", job["clip_id"], "--preset", KARAOKE, "--json")
+    assert r.returncode == 2 and "[clip_id]" in r.stderr and "captioned again" in r.stderr, r.stderr
+    assert r.stdout == "" and clip_count() == 2
+
+
+def test_a_clip_captioned_to_a_file_of_yours_is_recorded_and_never_expires(talk, tmp_path):
+    original = make_clip(talk, "--start", "0", "--end", "2")
+    out = tmp_path / "mine.mp4"
+    r = fastclip("captions", "--clip", original["clip_id"], "--preset", "builtin:clean-subtitle", "-o", out,
+                 "--json")
+    assert r.returncode == 0, r.stderr
+    job = json.loads(r.stdout)
+    assert job["path"] == str(out) and job["captioned"] is True
+    new = show_clip(job["clip_id"])
+    assert new["captioned"] is True and new["in_library"] is False and new["expires_at"] is None
+    assert new["source_file_id"] == original["file_id"]
+
+
+def test_an_expired_clip_is_gone(talk):
+    clip = make_clip(talk, "--start", "1", "--end", "2")
+    # its time has passed (clip_ttl_hours is at least 0.01 h, too long to wait for here)
+    with sqlite3.connect(Path(os.environ["FASTCLIP_HOME"]) / "library.db") as db:
+        db.execute("UPDATE clips SET expires_at = '2000-01-01T00:00:00Z' WHERE clip_id = ?", (clip["clip_id"],))
+    db.close()
+    r = fastclip("captions", "--clip", clip["clip_id"], "--preset", KARAOKE)
+    assert r.returncode == 2 and "gone [clip_id]" in r.stderr, r.stderr
+    assert clip_count() == 1
+
+
+def test_a_clip_whose_file_was_deleted_is_gone(talk):
+    clip = make_clip(talk, "--start", "1", "--end", "2")
+    Path(clip["path"]).unlink()
+    r = fastclip("captions", "--clip", clip["clip_id"], "--preset", KARAOKE)
+    assert r.returncode == 2 and "gone [clip_id]" in r.stderr, r.stderr
+    assert clip_count() == 1
+
+
+def test_an_audio_clip_cannot_be_captioned(talk):
+    clip = make_clip(talk, "--start", "1", "--end", "2", "--format", "mp3")
+    r = fastclip("captions", "--clip", clip["clip_id"], "--preset", KARAOKE)
+    assert r.returncode == 2 and "invalid_request [clip_id]" in r.stderr and "mp3" in r.stderr, r.stderr
+    assert clip_count() == 1
+
+
+@pytest.mark.parametrize("args", [("SOURCE", "--clip", "CLIP"), (), ("--clip", "no-such-clip")])
+def test_captions_needs_exactly_one_known_video(talk, tmp_path, args):
+    clip = make_clip(talk, "--start", "1", "--end", "2") if "CLIP" in args else None
+    args = [talk if a == "SOURCE" else clip["clip_id"] if a == "CLIP" else a for a in args]
+    r = fastclip("captions", *args, "--preset", KARAOKE, cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    needle = "not_found [clip_id]" if "no-such-clip" in args else "invalid_request [source]"
+    assert needle in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
