@@ -27,8 +27,8 @@ def register(sub) -> None:
                    help="a caption preset ref, e.g. builtin:short-form-karaoke")
     c.add_argument("--quality", help="4k, 1080p, 720p (high, medium); never upscales")
     c.add_argument("-o", "--out", metavar="OUT",
-                   help="output .mp4 file or folder (default: SOURCE's name + _captioned.mp4 here; "
-                        "with --clip, a library clip in the clips folder)")
+                   help="output .mp4 file or folder (default: a library clip named after the source "
+                        "+ _captioned.mp4, in the clips folder; with -o the file is yours)")
     c.add_argument("--json", action="store_true", help="print the finished job as one JSON object")
     c.set_defaults(func=cmd_captions)
 
@@ -41,7 +41,36 @@ def cmd_captions(args) -> int:
         return reject(InvalidRequest(f"give a video file (SOURCE) or --clip CLIP_ID: {why}", field="source"))
     if args.clip_id is not None:
         return _caption_clip(args)
-    return _run(args, args.source, args.out)
+    return _caption_source(args)
+
+
+def _caption_source(args) -> int:
+    """SOURCE (a path, imported first, or a file_id): its captioned copy is recorded as a new
+    clip of that import (a library clip in the clips folder unless -o)."""
+    import os
+
+    from engine.errors import FastClipError
+    from engine.runner import Runner
+
+    from .library import flush_webhooks, open_library
+
+    try:
+        lib = open_library()
+    except FastClipError as e:
+        return reject(e)
+    try:
+        runner = Runner(lib, workers=1)
+        try:
+            media = runner.resolve_source(args.source)  # NotFound, Gone, a failed import's reason
+        except FastClipError as e:
+            return reject(e)
+        finally:
+            runner.close()
+        out = args.out if args.out is not None else str(lib.clips_dir) + os.sep
+        return _run(args, media.path, out, on_complete=lambda ev: _record(lib, media.file_id, ev))
+    finally:
+        flush_webhooks(lib)
+        lib.close()
 
 
 def _run(args, source: str, out, on_complete=None) -> int:
@@ -96,7 +125,7 @@ def _caption_clip(args) -> int:
         except FastClipError as e:
             return reject(e)
         out = args.out if args.out is not None else str(lib.clips_dir) + os.sep
-        return _run(args, clip.path, out, on_complete=lambda ev: _record(lib, clip, ev))
+        return _run(args, clip.path, out, on_complete=lambda ev: _record(lib, clip.source_file_id, ev))
     finally:
         flush_webhooks(lib)
         lib.close()
@@ -124,7 +153,7 @@ def check_clip_to_caption(lib, clip_id: str):
     return clip
 
 
-def _record(lib, clip, ev):
+def _record(lib, source_file_id: str, ev):
     """Record the finished output as a new captioned clip; the event to report (failed, and the
     output removed when it was to be a library clip, if it cannot be recorded)."""
     import dataclasses
@@ -133,7 +162,7 @@ def _record(lib, clip, ev):
     from engine.errors import FastClipError
 
     try:
-        new = lib.add_clip_from_result(ev.result, source_file_id=clip.source_file_id, job_id=ev.job_id,
+        new = lib.add_clip_from_result(ev.result, source_file_id=source_file_id, job_id=ev.job_id,
                                        captioned=True)
     except FastClipError as e:
         p = Path(ev.result.path)

@@ -64,11 +64,16 @@ def test_captions_burns_the_words_into_a_new_mp4(talk, tmp_path):
     assert np.abs(caption_band(out, silent) - caption_band(talk, silent)).mean() < 2
 
 
-def test_captions_names_its_output_after_the_source(talk, tmp_path):
-    r = fastclip("captions", talk, "--preset", "builtin:clean-subtitle", cwd=tmp_path)
+def test_captions_of_a_source_become_a_library_clip_named_after_it(talk, tmp_path, _fastclip_home):
+    r = fastclip("captions", talk, "--preset", "builtin:clean-subtitle", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert (tmp_path / "talk_captioned.mp4").is_file()
-    assert "captioned" in r.stdout
+    job = json.loads(r.stdout)
+    assert job["captioned"] is True and job["saved_to_library"] is True
+    assert job["path"] == str(_fastclip_home / "clips" / "talk_captioned.mp4")
+    assert list(tmp_path.iterdir()) == []  # nothing in the working folder
+    listed = json.loads(fastclip("clips", "list", "--json").stdout)
+    [clip] = [c for c in listed["data"] if c["clip_id"] == job["clip_id"]]
+    assert clip["captioned"] is True and clip["source_file_id"] == job["file_id"]
 
 
 def test_clip_trims_and_captions_in_one_job(talk, tmp_path):
