@@ -31,19 +31,17 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing.connection
-import os
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .atomic import remove_stale_temps
 from .errors import Conflict, FastClipError, Gone, InvalidRequest, ProcessingFailed
+from .job_recovery import StartupHousekeeping
 from .job_requests import JobRequests, PlannedJob, clip_payload, job_payload, media_payload, source_kind
 from .job_worker import START_METHODS, StartedWorker, crash_message, remove_job_temps
 from .library import Job, Library
-from .library.jobs import PROCESS_TOKEN, RUNNING, pid_alive
+from .library.jobs import RUNNING
 
 ENDED = ("complete", "failed")
 KINDS = ("clip", "import")  # the job kinds this runner runs (transcripts and captions come later)
@@ -99,7 +97,7 @@ class _Handle:
         self.reply = None
 
 
-class Runner(JobRequests):
+class Runner(StartupHousekeeping, JobRequests):
     """Runs library jobs in up to ``workers`` worker processes (default: the ``workers`` setting).
 
     ``prestart`` workers are started at once (they import PyAV while the host does its start-up
@@ -133,46 +131,6 @@ class Runner(JobRequests):
             self._start_worker()
         if housekeeping:
             self._housekeeping()
-
-    # -- start-up ----------------------------------------------------------------------------------
-
-    def _housekeeping(self) -> None:
-        lib = self.library
-        self.recovered = lib.recover_after_crash(is_running=self._owner_running)
-        for job in self.recovered:
-            self._after_recovery(job)
-        if self.recovered and not any(lib.list_jobs(s, limit=1) for s in RUNNING):
-            remove_stale_temps(lib.clips_dir)  # nobody is writing there now
-        self.expired = lib.sweep_expired()
-        for clip in self.expired:
-            lib.queue_event("clip.expired", clip_payload(clip))
-
-    def _after_recovery(self, job: Job) -> None:
-        lib = self.library
-        if job.kind == "clip" and job.request.get("out"):
-            remove_job_temps(job.request["out"])
-        if job.status != "failed":
-            return
-        if job.kind == "import" and job.file_id:
-            with contextlib.suppress(FastClipError):
-                media = lib.get_media(job.file_id)
-                if media.status in ("pending", "processing"):
-                    media = lib.mark_media_failed(job.file_id, job.error["message"])
-                    lib.queue_event("upload.failed", media_payload(media))
-        elif job.kind == "clip":
-            lib.queue_event("clip.failed", job_payload(job))
-
-    def _owner_running(self, row: dict) -> bool:
-        """Whether the process that claimed a job (a row) may still be running it."""
-        pid = row["worker_pid"]
-        ours = next((w for w in self._workers if w.pid == pid), None)
-        if ours is not None:  # a worker of ours (maybe a dead one's pid, reused)
-            return ours.job is not None and ours.job.job_id == row["job_id"]
-        if row["worker_token"] == PROCESS_TOKEN:
-            return False  # claimed by this process for a worker it no longer has
-        if pid is None or pid == os.getpid():
-            return False
-        return pid_alive(pid) and not _zombie(pid)
 
     # -- workers -----------------------------------------------------------------------------------
 
@@ -504,21 +462,6 @@ class Runner(JobRequests):
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self.close(cancel_running=exc_type is not None and issubclass(exc_type, KeyboardInterrupt))
-
-
-# -- helpers ---------------------------------------------------------------------------------------
-
-
-def _zombie(pid: int) -> bool:
-    """A process that has exited but was not reaped still answers kill(pid, 0)."""
-    if sys.platform != "linux":
-        return False
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-        return stat[stat.rindex(b")") + 2:stat.rindex(b")") + 3] in (b"Z", b"X")
-    except (OSError, ValueError):
-        return False
 
 
 __all__ = ["JobUpdate", "PlannedJob", "Runner", "clip_payload", "job_payload", "media_payload", "remove_job_temps",
