@@ -35,7 +35,7 @@ from PIL import Image
 
 from .captions import CaptionStyle, Page, Word, get_builtin, paginate, render_caption
 from .errors import FastClipError, InvalidRequest, NotFound
-from .progress import Progress
+from .progress import Progress, relay
 from .timeline import Window
 
 ResolvePreset = Callable[[str], tuple[CaptionStyle, "Path | None"]]
@@ -363,14 +363,7 @@ def run_captions_request(source: str | os.PathLike, preset_ref: str, out=None, *
         try:
             gen = export_clip(info, clip, clip.segments, path, inputs, resolve_preset=resolve_preset,
                               cache_dir=cache_dir)
-            while True:
-                try:
-                    p = next(gen)
-                except StopIteration as done:
-                    result = done.value
-                    break
-                status = "uploading" if p.stage == "uploading" else "processing"
-                yield JobEvent(job_id, status, min(99, int(p.fraction * 100)), p.message)
+            result = yield from relay(gen, lambda status, pct, message: JobEvent(job_id, status, pct, message))
         except FastClipError as e:
             yield JobEvent(job_id, "failed", 0, e.message, error=e)
             return

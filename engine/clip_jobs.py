@@ -21,6 +21,7 @@ from .errors import FastClipError, InvalidRequest
 from .formats import OUTPUT_FORMATS, canonical_format
 from .media_info import MediaInfo
 from .naming import clip_name, unique_path
+from .progress import relay
 from .request import ClipRequest, ValidClip, validate
 
 if TYPE_CHECKING:  # PyAV is imported only where media is read: planning needs none of it
@@ -149,15 +150,8 @@ def _run_job(info, clip, job: ClipJob, inputs: Inputs, i: int, count: int):
     yield JobEvent(job.job_id, "downloading", 0, "reading the source", index=i, count=count)
     try:
         gen = export_clip(info, clip, job.segments, job.out_path, inputs)
-        while True:
-            try:
-                p = next(gen)
-            except StopIteration as done:
-                result = done.value
-                break
-            status = "uploading" if p.stage == "uploading" else "processing"
-            pct = min(99, int(p.fraction * 100))
-            yield JobEvent(job.job_id, status, pct, p.message, index=i, count=count)
+        result = yield from relay(gen, lambda status, pct, message: JobEvent(
+            job.job_id, status, pct, message, index=i, count=count))
     except FastClipError as e:
         yield JobEvent(job.job_id, "failed", 0, e.message, error=e, index=i, count=count)
         return

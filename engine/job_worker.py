@@ -31,6 +31,7 @@ import traceback
 from collections import OrderedDict
 
 from .errors import Cancelled, FastClipError, InvalidRequest, ProcessingFailed
+from .progress import drain, relay
 
 MAX_CACHED_INFOS = 32
 
@@ -264,14 +265,7 @@ class _Worker:
         self.out = spec["out"]
         gen = export_clip(info, clip, clip.outputs[0], spec["out"], self._inputs_for(file_id, path), **options)
         try:
-            while True:
-                try:
-                    p = next(gen)
-                except StopIteration as done:
-                    result = done.value
-                    break
-                report("uploading" if p.stage == "uploading" else "processing", min(99, int(p.fraction * 100)),
-                       p.message)
+            result = drain(relay(gen, report))
         finally:
             gen.close()  # on cancel or SIGTERM: the export removes its temp file
             self.out = None
