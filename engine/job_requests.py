@@ -101,21 +101,28 @@ class JobRequests:
                      clip_requested: bool = False) -> list[Media | FastClipError]:
         """Import files (probed in the workers); each result is the Media row (ready or failed
         with its reason) or the error that refused the file before it had a row."""
-        lib = self.library
+        results, jobs = self.queue_imports(paths, clip_requested=clip_requested)
+        if jobs:
+            self.run_until_idle(on_event, job_ids=[j.job_id for j in jobs])
+        return [self.library.get_media(m.file_id) if isinstance(m, Media) else m for m in results]
+
+    def queue_imports(self, paths: Iterable[str | os.PathLike], *, clip_requested: bool = False,
+                      ) -> tuple[list[Media | FastClipError], list[Job]]:
+        """Record files as imports and queue the import jobs of those not probed yet, without
+        running them: each result is the Media row as it is now, or the error that refused the
+        file; the jobs are those to wait for (a file imported before has none)."""
         results: list = []
-        to_run: list[str] = []
+        jobs: list[Job] = []
         for p in paths:
             try:
-                media = lib.add_media(p, clip_requested=clip_requested)
+                media = self.library.add_media(p, clip_requested=clip_requested)
             except FastClipError as e:
                 results.append(e)
                 continue
             if media.status in ("pending", "processing"):
-                to_run.append(self._import_job_for(media).job_id)
+                jobs.append(self._import_job_for(media))
             results.append(media)
-        if to_run:
-            self.run_until_idle(on_event, job_ids=to_run)
-        return [lib.get_media(m.file_id) if isinstance(m, Media) else m for m in results]
+        return results, jobs
 
     def _import_job_for(self, media: Media) -> Job:
         for job in self.library.list_jobs(kind="import", file_id=media.file_id, limit=5):

@@ -32,52 +32,29 @@ from __future__ import annotations
 import contextlib
 import multiprocessing.connection
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import Conflict, FastClipError, Gone, InvalidRequest, ProcessingFailed
 from .job_recovery import StartupHousekeeping
-from .job_requests import JobRequests, PlannedJob, clip_payload, job_payload, media_payload, source_kind
+from .job_requests import (
+    JobRequests,
+    PlannedJob,
+    clip_payload,
+    job_payload,
+    media_payload,
+    source_kind,
+)
+from .job_results import ENDED, JobResults, JobUpdate, OnEvent
 from .job_worker import START_METHODS, StartedWorker, crash_message, remove_job_temps
 from .library import Job, Library
 from .library.jobs import RUNNING
 
-ENDED = ("complete", "failed")
 KINDS = ("clip", "import")  # the job kinds this runner runs (transcripts and captions come later)
 PROGRESS_WRITE_S = 0.25  # a running job's progress is written to its row at most this often
 RECHECK_S = 0.5  # how often jobs run by another process are looked at again
 WORKER_START_S = 0.3  # about what starting one more worker costs: worth it only for more work than this
 STOP_WAIT_S = 2.0
-
-# -- what the runner reports -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class JobUpdate:
-    """A job's status as it changes (the API's job status fields)."""
-
-    job_id: str
-    kind: str
-    status: str
-    progress: int
-    status_message: str
-    file_id: str | None = None
-    result: dict | None = None
-    error: dict | None = None
-
-    @property
-    def ended(self) -> bool:
-        return self.status in ENDED
-
-    @classmethod
-    def from_job(cls, job: Job) -> JobUpdate:
-        return cls(job.job_id, job.kind, job.status, job.progress, job.status_message, job.file_id,
-                   job.result, job.error)
-
-
-OnEvent = Callable[[JobUpdate], None]
-
 
 class _Handle:
     """A worker process as the runner sees it, and the job it runs."""
@@ -97,7 +74,7 @@ class _Handle:
         self.reply = None
 
 
-class Runner(StartupHousekeeping, JobRequests):
+class Runner(StartupHousekeeping, JobRequests, JobResults):
     """Runs library jobs in up to ``workers`` worker processes (default: the ``workers`` setting).
 
     ``prestart`` workers are started at once (they import PyAV while the host does its start-up
@@ -143,14 +120,19 @@ class Runner(StartupHousekeeping, JobRequests):
     def _idle(self) -> _Handle | None:
         return next((w for w in self._workers if w.job is None and not w.probing), None)
 
-    def _pump(self, timeout: float) -> None:
-        """Wait up to ``timeout`` for messages or deaths of workers, and handle them."""
-        if not self._workers:
-            time.sleep(timeout)
-            return
+    def _pump(self, timeout: float, wake: multiprocessing.connection.Connection | None = None) -> None:
+        """Wait up to ``timeout`` for messages or deaths of workers (or bytes on ``wake``), and handle them."""
         by_conn = {w.conn: w for w in self._workers}
         by_sentinel = {w.proc.sentinel: w for w in self._workers if w.proc.sentinel is not None}
-        for ready in multiprocessing.connection.wait([*by_conn, *by_sentinel], timeout):
+        waits = [*by_conn, *by_sentinel, *([wake] if wake is not None else [])]
+        if not waits:
+            time.sleep(timeout)
+            return
+        for ready in multiprocessing.connection.wait(waits, timeout):
+            if ready is wake:
+                while wake.poll():
+                    wake.recv_bytes()
+                continue
             w = by_conn.get(ready) or by_sentinel.get(ready)
             if w not in self._workers:
                 continue
@@ -203,62 +185,6 @@ class Runner(StartupHousekeeping, JobRequests):
             self._job_seconds = [*self._job_seconds[-19:], time.monotonic() - w.started_at]
         w.job = w.out = None
         return job, out
-
-    def _record_done(self, job: Job, out: str | None, value) -> None:
-        lib = self.library
-        try:
-            with lib.transaction():
-                if job.kind == "import":
-                    media = lib.mark_media_ready(job.file_id, value)
-                    if media.status == "ready":
-                        ended = lib.complete_job(job.job_id, result=media_payload(media))
-                        lib.queue_event("upload.ready", media_payload(media))
-                    else:  # longer than the limit: recorded as failed, with the reason
-                        error = InvalidRequest(media.error, field="duration")
-                        ended = lib.fail_job(job.job_id, error)
-                        lib.queue_event("upload.failed", media_payload(media))
-                        self._import_errors[job.file_id] = error.to_dict()
-                else:
-                    extra = {k: value[k] for k in ("start", "segments", "width", "height", "video")}
-                    ended, _ = lib.complete_clip_job(
-                        job.job_id, source_file_id=job.file_id, path=value["path"], format=value["format"],
-                        duration=value["duration"], quality=value["quality"], aspect_ratio=value["aspect_ratio"],
-                        captioned=value["captioned"], result={**extra, "file_id": job.file_id})
-                    lib.queue_event("clip.complete", job_payload(ended))
-        except Conflict:  # cancelled while it finished: leave nothing behind
-            if job.kind == "clip":
-                with contextlib.suppress(OSError):
-                    Path(value["path"]).unlink()
-            ended = lib.get_job(job.job_id)
-        except FastClipError as e:  # the output vanished before it was recorded, ...
-            self._record_failed(job, out, e)
-            return
-        if job.kind == "import" and ended.status == "complete":
-            self._infos[job.file_id] = value
-        self._ended(ended, out)
-
-    def _record_failed(self, job: Job, out: str | None, error: FastClipError) -> None:
-        self._ended(self._fail(job, error), out)
-
-    def _fail(self, job: Job, error: FastClipError) -> Job:
-        lib = self.library
-        try:
-            with lib.transaction():
-                ended = lib.fail_job(job.job_id, error)
-                if job.kind == "import":
-                    media = lib.mark_media_failed(job.file_id, error)
-                    lib.queue_event("upload.failed", media_payload(media))
-                    self._import_errors[job.file_id] = error.to_dict()
-                else:
-                    lib.queue_event("clip.failed", job_payload(ended))
-        except Conflict:  # cancelled meanwhile: it has ended already
-            ended = lib.get_job(job.job_id)
-        return ended
-
-    def _ended(self, ended: Job, out: str | None) -> None:
-        if ended.status == "failed" and out:
-            remove_job_temps(out)
-        self._emit(JobUpdate.from_job(ended))
 
     def _lost(self, w: _Handle) -> None:
         """A worker died: fail the job it had, and forget it."""
@@ -313,6 +239,23 @@ class Runner(StartupHousekeeping, JobRequests):
         finally:
             self._on_event, self._wanted, self._running = None, None, False
         return {} if wanted is None else {j: self.library.get_job(j) for j in wanted}
+
+    def serve(self, on_event: OnEvent, wake: multiprocessing.connection.Connection,
+              between: Callable[[], bool]) -> None:
+        """Run every pending job of the library as it is queued, until ``between()`` returns False.
+
+        For a front end that lives long (the GUI's job thread): ``between`` runs on this thread
+        before every step, to take requests from other threads (``submit``, ``queue_imports``,
+        ``cancel``, ...) and to say whether to go on; bytes sent to ``wake``'s other end cut a
+        wait short, so a request is taken at once. ``on_event`` gets every :class:`JobUpdate`.
+        """
+        self._on_event, self._wanted, self._running = on_event, None, True
+        try:
+            while between():
+                self._assign(None)
+                self._pump(RECHECK_S, wake)
+        finally:
+            self._on_event, self._running = None, False
 
     def _recheck(self) -> None:
         """Jobs we wait for that another process runs: see if they ended, or if it died."""
