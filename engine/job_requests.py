@@ -21,7 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import Conflict, FastClipError, Gone, InvalidRequest, NotFound, ProcessingFailed, UnsupportedMedia
+from .errors import (
+    Conflict,
+    FastClipError,
+    Gone,
+    InvalidRequest,
+    NotFound,
+    ProcessingFailed,
+    UnsupportedMedia,
+)
 from .library import Job, Media, request_fingerprint
 from .library.jobs import RUNNING
 from .request import ClipRequest, Segment
