@@ -123,6 +123,32 @@ class ClipRecords:
         self.remove_deleted_files()
         return clip
 
+    def export_clip_copy(self, clip_id: str, out: str | os.PathLike) -> Path:
+        """Copy the clip's file to ``out`` (a file, or a folder to put it in under its own name),
+        written atomically. The copy is the user's: not recorded, never expired. Raises NotFound,
+        Gone (expired, or its file moved or deleted), InvalidRequest (it would overwrite the clip
+        itself) or ProcessingFailed (it cannot be written)."""
+        import shutil
+
+        from ..atomic import atomic_output
+        from ..errors import ProcessingFailed
+
+        clip = self.get_clip(clip_id)
+        src = Path(clip.path)
+        if not src.is_file():
+            raise Gone(f"the file of clip {clip.title} was moved or deleted ({clip.path})", field="clip_id")
+        dest = Path(out).expanduser()
+        if dest.is_dir() or str(out).endswith(("/", os.sep)):
+            dest = dest / clip.file_name
+        if dest.exists() and dest.resolve() == src.resolve():
+            raise InvalidRequest("the copy would overwrite the clip itself", field="out")
+        try:
+            with atomic_output(dest) as tmp:
+                shutil.copyfile(src, tmp)
+        except OSError as e:
+            raise ProcessingFailed(f"could not write {dest}: {e.strerror or e}") from None
+        return dest
+
     def bulk_delete_clips(self, clip_ids: Iterable[str]) -> BulkDeleted:
         """Delete up to 50 clips at once; ids that are not in the library are reported, not errors."""
         if isinstance(clip_ids, str):

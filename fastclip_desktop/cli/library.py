@@ -275,28 +275,8 @@ def cmd_clips_bulk_delete(args) -> int:
 
 def cmd_clips_export(args) -> int:
     def run(lib):
-        import shutil
-        from pathlib import Path
-
-        from engine.atomic import atomic_output
-        from engine.errors import Gone, InvalidRequest
-
         clip = lib.get_clip(args.clip_id)
-        src = Path(clip.path)
-        if not src.is_file():
-            raise Gone(f"the file of clip {clip.title} was moved or deleted ({clip.path})", field="clip_id")
-        dest = Path(args.out).expanduser()
-        if dest.is_dir() or args.out.endswith(("/", os.sep)):
-            dest = dest / clip.file_name
-        if dest.exists() and dest.resolve() == src.resolve():
-            raise InvalidRequest("the copy would overwrite the clip itself", field="out")
-        try:
-            with atomic_output(dest) as tmp:
-                shutil.copyfile(src, tmp)
-        except OSError as e:
-            from engine.errors import ProcessingFailed
-
-            raise ProcessingFailed(f"could not write {dest}: {e.strerror or e}") from None
+        dest = lib.export_clip_copy(args.clip_id, args.out)
         return done({**clip.to_dict(), "exported_to": str(dest)}, args.json, str(dest))
 
     return _with_library(run)

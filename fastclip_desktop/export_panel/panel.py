@@ -1,0 +1,288 @@
+"""ExportPanel: the export form over an ExportModel, and the Export button that hands a ClipRequest on.
+
+Each field is a row: a label, its control and, beneath, the engine's message when it refuses the
+current choice. A combo entry the engine refuses is disabled, with the engine's message as its
+tooltip; a field with one allowed option left is disabled (an audio format takes no quality). A
+summary line says what Export will make ("3 clips, 0:42 total, mp4 1080p, keyframe (edges snap to
+keyframes, ...)"); a hint says why there is nothing to export (no media open, no segment marked).
+
+The main window composes it: ``set_media(file_id, info)``, ``set_segments([(start, end), ...])``,
+``set_defaults(...)`` from the settings, ``set_caption_preset(ref)`` from the Caption Studio; it
+connects ``export_requested(ClipRequest, out)`` to the job queue's submit (``out`` None for the
+library, else a folder ending with a separator) and calls ``show_error(error)`` when submit refuses.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.errors import FastClipError
+from engine.media_info import MediaInfo
+
+from ..worker_adapter import emit
+from .model import GENERAL, PRECISE, ExportModel
+
+LIBRARY, CHOOSE = "library", "choose"  # the destination combo's non-folder entries
+STYLE = """
+ExportPanel { background: #1b1c1f; }
+QLabel { color: #d7dbe0; font-size: 12px; }
+QLabel#title { font-size: 14px; font-weight: bold; color: #ffffff; }
+QLabel#fieldError, QLabel#generalError { color: #ff6b6b; }
+QLabel#summary { color: #ffffff; }
+QLabel#hint { color: #a4a9b0; font-style: italic; }
+QComboBox, QPushButton { background: #2b2e33; color: #e3e6ea; border: 1px solid #3a3e44;
+                         border-radius: 4px; padding: 4px 10px; }
+QComboBox:disabled, QPushButton:disabled { color: #6b7078; background: #222428; }
+QComboBox QAbstractItemView { background: #2b2e33; border: 1px solid #3a3e44; color: #e3e6ea; selection-background-color: #3d4f66; }
+QCheckBox { color: #d7dbe0; }
+QCheckBox:disabled { color: #6b7078; }
+QCheckBox::indicator { width: 13px; height: 13px; border: 1px solid #6b7078; border-radius: 3px; background: #2b2e33; }
+QCheckBox::indicator:checked { background: #ffb74d; border-color: #ffb74d; }
+QCheckBox::indicator:disabled { border-color: #3a3e44; background: #222428; }
+QPushButton#export { background: #c98a2e; color: #1b1c1f; font-weight: bold; border: none; padding: 6px 16px; }
+QPushButton#export:disabled { background: #3a3e44; color: #6b7078; }
+"""
+
+
+class ExportPanel(QWidget):
+    export_requested = Signal(object, object)  # ClipRequest (source = file_id), out: None or "folder/"
+
+    def __init__(self, library=None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.library = library
+        self.setObjectName("ExportPanel")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(STYLE)
+        if library is not None:
+            settings = library.settings()
+            self.model = ExportModel(default_mode=settings["default_cut_mode"],
+                                     default_folder=settings["default_export_folder"])
+        else:
+            self.model = ExportModel(default_mode=PRECISE)
+        self.folder_dialog: QFileDialog | None = None
+        self._build()
+        self._unsubscribe = self.model.subscribe(lambda _what: self._refresh())
+        unsubscribe = self._unsubscribe
+        self.destroyed.connect(lambda: unsubscribe())
+        self.reload_presets()
+
+    # -- the main window's calls --------------------------------------------------------------------
+
+    def set_media(self, file_id: str | None, info: MediaInfo | None) -> None:
+        self.model.set_media(file_id, info)
+
+    def set_segments(self, segments) -> None:
+        self.model.set_segments(segments)
+
+    def set_defaults(self, default_cut_mode: str | None = None, default_export_folder: str | None = None) -> None:
+        self.model.set_defaults(default_cut_mode, default_export_folder)
+
+    def set_caption_preset(self, ref: str | None) -> None:
+        """Choose a preset (None or "none": no captions); an unknown ref re-reads the presets first."""
+        if ref in (None, "", "none"):
+            self.model.choose("captions", None)
+            return
+        if ref not in (r for r, _ in self.model.presets):
+            self.reload_presets()
+        self.model.choose("captions", ref)
+
+    def reload_presets(self) -> None:
+        """Read the caption presets again (a custom preset was made, renamed or deleted)."""
+        try:
+            self.model.load_presets(self.library)
+        except FastClipError as e:
+            self.model.set_submit_error(e)
+
+    def set_destination_folder(self, folder: str | None) -> None:
+        """Export into ``folder`` (None: the library); what the folder dialog's choice does."""
+        self.model.set_destination(folder or None)
+
+    def show_error(self, error: FastClipError) -> None:
+        """The job queue refused the request: show why, next to the field it names."""
+        self.model.set_submit_error(error)
+
+    def request_export(self) -> None:
+        request = self.model.request()
+        if request is not None:
+            emit(self.export_requested, request, self.model.out())
+
+    # -- building -----------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        title = QLabel("Export")
+        title.setObjectName("title")
+        outer.addWidget(title)
+        grid = QGridLayout()
+        grid.setColumnStretch(1, 1)
+        grid.setVerticalSpacing(2)
+        outer.addLayout(grid)
+        self.combos: dict[str, QComboBox] = {}
+        self.error_labels: dict[str, QLabel] = {}
+        self.field_labels: dict[str, QLabel] = {}
+        row = 0
+
+        def add(field: str, text: str, control: QWidget) -> None:
+            nonlocal row
+            label = QLabel(text)
+            label.setBuddy(control)
+            error = QLabel()
+            error.setObjectName("fieldError")
+            error.setWordWrap(True)
+            error.hide()
+            grid.addWidget(label, row, 0)
+            grid.addWidget(control, row, 1)
+            grid.addWidget(error, row + 1, 1)
+            self.field_labels[field], self.error_labels[field] = label, error
+            row += 2
+
+        for field, text in (("format", "&Format"), ("quality", "&Quality"), ("mode", "Cut &mode"),
+                            ("captions", "&Captions")):
+            combo = QComboBox()
+            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            combo.activated.connect(lambda index, f=field: self._on_combo(f, index))
+            self.combos[field] = combo
+            add(field, text, combo)
+
+        self.segments_label = QLabel()
+        self.segments_label.setWordWrap(True)
+        self.join_box = QCheckBox("&Join into one clip")
+        self.join_box.toggled.connect(lambda on: self.model.choose("join", on))
+        clips = QWidget()
+        clips_layout = QVBoxLayout(clips)
+        clips_layout.setContentsMargins(0, 0, 0, 0)
+        clips_layout.addWidget(self.segments_label)
+        clips_layout.addWidget(self.join_box)
+        add("segments", "Clips", clips)
+
+        self.destination = QComboBox()
+        self.destination.activated.connect(self._on_destination)
+        add("destination", "&Save to", self.destination)
+
+        self.summary_label = QLabel()
+        self.summary_label.setObjectName("summary")
+        self.summary_label.setWordWrap(True)
+        self.general_error = QLabel()
+        self.general_error.setObjectName("generalError")
+        self.general_error.setWordWrap(True)
+        self.hint_label = QLabel()
+        self.hint_label.setObjectName("hint")
+        self.hint_label.setWordWrap(True)
+        self.export_button = QPushButton("Export")
+        self.export_button.setObjectName("export")
+        self.export_button.clicked.connect(self.request_export)
+        for w in (self.summary_label, self.general_error, self.hint_label):
+            outer.addWidget(w)
+        outer.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignRight)
+        outer.addStretch(1)
+
+    # -- user input ---------------------------------------------------------------------------------
+
+    def _on_combo(self, field: str, index: int) -> None:
+        if index >= 0:
+            self.model.choose(field, self.combos[field].itemData(index))
+
+    def _on_destination(self, index: int) -> None:
+        data = self.destination.itemData(index)
+        if data == CHOOSE:
+            self._refresh()  # the combo shows the current destination until a folder is chosen
+            self.choose_folder()
+        else:
+            self.model.set_destination(None if data == LIBRARY else data)
+
+    def choose_folder(self) -> None:
+        """Open the folder dialog (not blocking: its choice arrives through ``fileSelected``)."""
+        start = self.model.folder or self.model.default_folder or os.path.expanduser("~")
+        dialog = QFileDialog(self, "Export clips to a folder", start)
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        dialog.fileSelected.connect(self.set_destination_folder)
+        dialog.finished.connect(dialog.deleteLater)
+        self.folder_dialog = dialog
+        dialog.open()
+
+    # -- showing the model --------------------------------------------------------------------------
+
+    def _refresh(self) -> None:
+        m = self.model
+        for field, combo in self.combos.items():
+            _fill(combo, m.options(field), m.value(field))
+            combo.setEnabled(m.field_enabled(field))
+        self._show_segments()
+        self._show_destination()
+        messages = m.messages
+        for field, label in self.error_labels.items():
+            text = messages.get(field, "")
+            if field == "segments" and not text:
+                text = messages.get("join", "")  # the join box is in the Clips row
+            label.setText(text)
+            label.setVisible(bool(text))
+        general = messages.get(GENERAL, "")
+        self.general_error.setText(general)
+        self.general_error.setVisible(bool(general))
+        self.summary_label.setText(m.summary)
+        self.summary_label.setVisible(bool(m.summary))
+        self.hint_label.setText(m.hint)
+        self.hint_label.setVisible(bool(m.hint))
+        self.export_button.setEnabled(m.can_export)
+        self.export_button.setToolTip("" if m.can_export else (m.hint or "Fix the field marked in red to export."))
+
+    def _show_segments(self) -> None:
+        m = self.model
+        n = len(m.segments)
+        self.segments_label.setText("No segment marked" if n == 0 else
+                                    "1 segment" if n == 1 else f"{n} segments")
+        self.join_box.blockSignals(True)
+        self.join_box.setChecked(bool(m.value("join")))
+        self.join_box.blockSignals(False)
+        self.join_box.setEnabled(m.field_enabled("join"))
+        self.join_box.setToolTip(m.options("join")[1].refusal or "")
+
+    def _show_destination(self) -> None:
+        combo, folder = self.destination, self.model.folder
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem("Library (clips expire unless pinned)", LIBRARY)
+        if folder:
+            combo.addItem(folder, folder)
+            combo.setItemData(1, folder, Qt.ItemDataRole.ToolTipRole)
+        default = self.model.default_folder
+        if default and default != folder:
+            combo.addItem(default, default)
+        combo.addItem("Choose folder…", CHOOSE)
+        combo.setCurrentIndex(1 if folder else 0)
+        combo.blockSignals(False)
+
+
+def _fill(combo: QComboBox, options, current) -> None:
+    """Show ``options`` in ``combo``: refused ones disabled with the engine's message as tooltip."""
+    combo.blockSignals(True)
+    if [(combo.itemData(i), combo.itemText(i)) for i in range(combo.count())] != \
+            [(o.value, o.label) for o in options]:
+        combo.clear()
+        for o in options:
+            combo.addItem(o.label, o.value)
+    items = combo.model()
+    assert isinstance(items, QStandardItemModel)
+    for i, o in enumerate(options):
+        item = items.item(i)
+        item.setEnabled(o.allowed)
+        item.setToolTip(o.refusal or "")
+    index = next((i for i, o in enumerate(options) if o.value == current), -1)
+    combo.setCurrentIndex(index)
+    combo.setToolTip(next((o.refusal for o in options if o.value == current and o.refusal), ""))
+    combo.blockSignals(False)
