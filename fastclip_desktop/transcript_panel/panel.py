@@ -1,0 +1,385 @@
+"""TranscriptPanel: transcribe the open source, read along with playback, search, select, export.
+
+The main window composes it::
+
+    panel = TranscriptPanel(adapter, library)
+    player.file_loaded.connect(panel.set_source)        # a new file: an empty panel, ready to transcribe
+    player.position_changed.connect(panel.set_position)  # the spoken word is highlighted
+    panel.seek_requested.connect(controller.seek)        # a click on a word seeks to its start
+    panel.segment_requested.connect(add_segment)         # "Add segment from selection": start, end
+
+Transcription is ``engine.transcript.transcribe`` in a worker process (``engine.worker.in_worker``)
+driven by the WorkerAdapter, with the model the library's ``whisper_model_path`` setting names (the
+built-in one when it is empty) and the app's cache folder, so asking again is instant. Exports are
+rendered by ``engine.transcript.render`` and written atomically, also off the GUI thread. Every
+failure is one readable line in the status label.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.errors import FastClipError
+from engine.transcript import FORMATS, Transcript, transcribe
+from engine.worker import in_worker
+
+from ..worker_adapter import Task, WorkerAdapter, emit
+from .export import FORMAT_NAMES, write_transcript
+from .model import TranscriptModel, job_fraction, job_message
+from .search_field import SearchField
+from .word_view import WordView
+
+BAR_STEPS = 1000
+SEARCH_DELAY_MS = 120  # typing pauses this long before the search runs
+
+STYLE = """
+QWidget#transcriptPanel { background: #1b1c1f; }
+QLabel { color: #d7dbe0; font-size: 12px; }
+QLabel#status[error="true"] { color: #ff8a80; }
+QLabel#muted { color: #8b9098; }
+QLineEdit { background: #15161a; color: #e3e6ea; border: 1px solid #3a3e44; border-radius: 4px; padding: 3px 6px; }
+QPushButton, QToolButton { background: #2b2e33; color: #e3e6ea; border: 1px solid #3a3e44;
+                           border-radius: 4px; padding: 4px 10px; }
+QPushButton:hover, QToolButton:hover { background: #34383e; }
+QPushButton:disabled, QToolButton:disabled { color: #6f7680; }
+QProgressBar { background: #15161a; border: 1px solid #3a3e44; border-radius: 3px; max-height: 6px; }
+QProgressBar::chunk { background: #4fb8e8; }
+"""
+
+
+def readable(e: BaseException) -> str:
+    """One sentence for the status line: an engine error's message, else what went wrong."""
+    if isinstance(e, FastClipError):
+        return e.message
+    if isinstance(e, OSError):
+        return e.strerror or str(e)
+    return f"unexpected error: {e}"
+
+
+class TranscriptPanel(QWidget):
+    seek_requested = Signal(float)  # a word was clicked (or a match jumped to): its start, seconds
+    segment_requested = Signal(float, float)  # "Add segment from selection": first word start, last word end
+    transcribed = Signal(object)  # a Transcript arrived for the open source
+    exported = Signal(str)  # a transcript file was written at this path
+
+    def __init__(self, adapter: WorkerAdapter, library=None, parent: QWidget | None = None, *,
+                 cache_dir: str | os.PathLike | None = None):
+        super().__init__(parent)
+        self.setObjectName("transcriptPanel")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.adapter, self.library = adapter, library
+        self.cache_dir = cache_dir  # None: the app's cache folder (engine.paths.cache_dir)
+        self.model = TranscriptModel()
+        self.source: Path | None = None
+        self._task: Task | None = None
+        self._exports: dict[Task, str] = {}  # running exports and the file each writes
+        self._match_visited = False  # the current match was jumped to (Enter), not just found
+
+        self.source_label = QLabel("No file open")
+        self.source_label.setObjectName("muted")
+        self.transcribe_button = QPushButton("Transcribe")
+        self.transcribe_button.clicked.connect(self.transcribe)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, BAR_STEPS)
+        self.progress.setTextVisible(False)
+        self.status = QLabel("")
+        self.status.setObjectName("status")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.search_field = SearchField()
+        self.search_field.setPlaceholderText("Search the transcript")
+        self.search_field.setClearButtonEnabled(True)
+        self.previous_button = QToolButton(text="▲")
+        self.previous_button.setToolTip("Previous match (Shift+Enter)")
+        self.next_button = QToolButton(text="▼")
+        self.next_button.setToolTip("Next match (Enter)")
+        self.match_label = QLabel("")
+        self.match_label.setObjectName("muted")
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._run_search)
+        self.search_field.textChanged.connect(lambda _: self._search_timer.start())
+        self.search_field.next_requested.connect(lambda: self.jump_to_match(1))
+        self.search_field.previous_requested.connect(lambda: self.jump_to_match(-1))
+        self.next_button.clicked.connect(lambda: self.jump_to_match(1))
+        self.previous_button.clicked.connect(lambda: self.jump_to_match(-1))
+        find = QShortcut(QKeySequence.StandardKey.Find, self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(self._focus_search)
+
+        self.view = WordView(self.model)
+        self.view.word_clicked.connect(self._word_clicked)
+
+        self.selection_label = QLabel("")
+        self.selection_label.setObjectName("muted")
+        self.add_segment_button = QPushButton("Add segment from selection")
+        self.add_segment_button.clicked.connect(self.add_segment_from_selection)
+        self.export_button = QToolButton(text="Export…")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        for fmt in FORMATS:
+            action = menu.addAction(f"{fmt.upper()} — {FORMAT_NAMES[fmt].split(' (')[0]}")
+            action.triggered.connect(lambda _=False, f=fmt: self.export_with_dialog(f))
+        self.export_button.setMenu(menu)
+
+        self._build_layout()
+        self.setStyleSheet(STYLE)
+        self.model.subscribe(self._on_model)
+        self._set_status("")
+        self._sync()
+
+    def _build_layout(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(self.source_label, 1)
+        top.addWidget(self.transcribe_button)
+        top.addWidget(self.cancel_button)
+        search = QHBoxLayout()
+        search.addWidget(self.search_field, 1)
+        search.addWidget(self.match_label)
+        search.addWidget(self.previous_button)
+        search.addWidget(self.next_button)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.selection_label, 1)
+        bottom.addWidget(self.add_segment_button)
+        bottom.addWidget(self.export_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(6)
+        layout.addLayout(top)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addLayout(search)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(bottom)
+
+    # -- what the main window calls -----------------------------------------------------------------
+
+    @property
+    def transcript(self) -> Transcript | None:
+        return self.model.transcript
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None
+
+    def set_source(self, path: str | os.PathLike | None) -> None:
+        """A file was opened (``None``: closed): the panel empties and offers to transcribe it."""
+        self._stop_task()
+        self.source = Path(path) if path else None
+        self.model.set_transcript(None)
+        self.progress.setValue(0)
+        self.source_label.setText(self.source.name if self.source else "No file open")
+        self._set_status("Press Transcribe to read what is said in this file." if self.source else "")
+        self._sync()
+
+    def set_position(self, seconds: float) -> None:
+        """The player is at ``seconds``: highlight the word spoken then and keep it in view."""
+        self.model.set_position(seconds)
+
+    def set_transcript(self, transcript: Transcript | None) -> None:
+        """Show a transcript obtained elsewhere (for the open source)."""
+        self.model.set_transcript(transcript)
+        self._sync()
+
+    def transcribe(self) -> Task | None:
+        """Transcribe the open source in a worker process; a cached transcript comes back at once."""
+        if self.source is None or self._task is not None:
+            return None
+        try:
+            model_path = self._setting("whisper_model_path") or None
+        except FastClipError as e:
+            self._set_status(f"Could not transcribe: {readable(e)}", error=True)
+            return None
+        if self.cache_dir is not None:
+            cache = str(self.cache_dir)
+        else:
+            from engine.paths import cache_dir
+
+            cache = str(cache_dir())
+        task = self.adapter.run(in_worker, transcribe, str(self.source), cache_dir=cache,
+                                model_path=model_path, _label="transcript")
+        self._task = task
+        task.progress.connect(self._on_progress)
+        task.finished.connect(self._on_finished)
+        task.failed.connect(self._on_failed)
+        self.model.set_transcript(None)
+        self.progress.setValue(0)
+        self._set_status("Starting…")
+        self._sync()
+        return task
+
+    def cancel(self) -> None:
+        """Stop a running transcription (its worker process is stopped); the panel goes back to idle."""
+        if self._task is None:
+            return
+        self._stop_task()
+        self.progress.setValue(0)
+        self._set_status("Transcription cancelled.")
+        self._sync()
+
+    def export(self, path: str | os.PathLike, fmt: str) -> Task | None:
+        """Write the transcript to ``path`` as ``fmt`` (srt, vtt, ass, json, txt), off the GUI thread.
+
+        ``exported(path)`` follows when the file is in place; a failure is shown in the status line.
+        """
+        if self.transcript is None:
+            self._set_status("Nothing to export yet: transcribe the file first.", error=True)
+            return None
+        task = self.adapter.run(write_transcript, self.transcript, fmt, str(path), _label="transcript export")
+        self._exports[task] = Path(path).name
+        task.finished.connect(self._on_exported)
+        task.failed.connect(self._on_export_failed)
+        task.settled.connect(self._forget_export)
+        self._set_status(f"Saving {Path(path).name}…")
+        return task
+
+    def export_with_dialog(self, fmt: str) -> None:
+        if self.transcript is None:
+            self._set_status("Nothing to export yet: transcribe the file first.", error=True)
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export the transcript", self._suggested_path(fmt),
+                                              FORMAT_NAMES[fmt])
+        if not path:
+            return
+        if Path(path).suffix.lower() != f".{fmt}":
+            path += f".{fmt}"
+        self.export(path, fmt)
+
+    def add_segment_from_selection(self) -> None:
+        span = self.model.selection_span
+        if span is not None:
+            emit(self.segment_requested, *span)
+
+    def jump_to_match(self, step: int) -> None:
+        """Enter / ▼ (``step`` 1) or Shift+Enter / ▲ (-1): the next or previous match; seek to its word.
+
+        The first Enter after a search goes to the match the search chose (the first one from the
+        spoken word on), later ones step on.
+        """
+        if self._search_timer.isActive():
+            self._search_timer.stop()
+            self._run_search()
+        if self.model.current_match is None:
+            return
+        if step > 0 and not self._match_visited:
+            self._match_visited = True
+        else:
+            self.model.step_match(step)
+            self._match_visited = True
+        self._seek_to(self.model.match_word())
+
+    # -- internals ----------------------------------------------------------------------------------
+
+    def _setting(self, key: str):
+        return self.library.get_setting(key) if self.library is not None else None
+
+    def _suggested_path(self, fmt: str) -> str:
+        try:
+            folder = self._setting("default_export_folder") or ""
+        except FastClipError:
+            folder = ""
+        stem = self.source.stem if self.source else "transcript"
+        base = Path(folder) if folder else (self.source.parent if self.source else Path.home())
+        return str(base / f"{stem}.{fmt}")
+
+    def _stop_task(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            for signal, slot in ((task.progress, self._on_progress), (task.finished, self._on_finished),
+                                 (task.failed, self._on_failed)):
+                signal.disconnect(slot)
+            task.cancel()
+
+    def _on_progress(self, p) -> None:
+        self.progress.setValue(round(job_fraction(p) * BAR_STEPS))
+        self._set_status(job_message(p))
+
+    def _on_finished(self, transcript: Transcript) -> None:
+        self._task = None
+        self.progress.setValue(BAR_STEPS)
+        self.model.set_transcript(transcript)
+        n = len(self.model.words)
+        self._set_status(f"{n} word{'s' if n != 1 else ''} · {transcript.language}" if n
+                         else "No speech was found in this file.")
+        self._sync()
+        emit(self.transcribed, transcript)
+
+    def _on_failed(self, e: BaseException) -> None:
+        self._task = None
+        self.progress.setValue(0)
+        self._set_status(f"Could not transcribe: {readable(e)}", error=True)
+        self._sync()
+
+    @Slot(object)
+    def _on_exported(self, path: str) -> None:
+        self._set_status(f"Saved {Path(path).name}")
+        emit(self.exported, path)
+
+    @Slot(object)
+    def _on_export_failed(self, e: BaseException) -> None:
+        name = self._exports.get(self.sender(), "the transcript")
+        self._set_status(f"Could not save {name}: {readable(e)}", error=True)
+
+    @Slot()
+    def _forget_export(self) -> None:
+        self._exports.pop(self.sender(), None)
+
+    def _word_clicked(self, index: int) -> None:
+        self._seek_to(index)
+
+    def _seek_to(self, index: int | None) -> None:
+        if index is not None:
+            emit(self.seek_requested, self.model.words[index].start)
+
+    def _run_search(self) -> None:
+        if self.model.query != self.search_field.text():
+            self._match_visited = False
+        self.model.search(self.search_field.text())
+
+    def _focus_search(self) -> None:
+        self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_field.selectAll()
+
+    def _on_model(self, changed: set[str]) -> None:
+        if changed & {"matches", "transcript"}:
+            self.match_label.setText(self.model.match_count_text())
+        if changed & {"selection", "transcript"}:
+            self.selection_label.setText(self.model.selection_text())
+        if changed - {"current"}:  # the spoken word changes many times a second and enables nothing
+            self._sync()
+
+    def _set_status(self, text: str, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setProperty("error", error)
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
+        self.status.setHidden(not text)
+
+    def _sync(self) -> None:
+        running, has_words = self._task is not None, bool(self.model.words)
+        self.transcribe_button.setEnabled(self.source is not None and not running)
+        self.cancel_button.setEnabled(running)
+        self.cancel_button.setHidden(not running)
+        self.progress.setHidden(not running)  # a finished run keeps its value (full) out of sight
+        self.add_segment_button.setEnabled(self.model.selection is not None)
+        self.export_button.setEnabled(self.transcript is not None)
+        has_matches = bool(self.model.matches)
+        self.next_button.setEnabled(has_matches)
+        self.previous_button.setEnabled(has_matches)
+        self.search_field.setEnabled(has_words)
