@@ -63,11 +63,11 @@ class JobResults:
                 if job.kind == "import":
                     media = lib.mark_media_ready(job.file_id, value)
                     if media.status == "ready":
-                        ended = lib.complete_job(job.job_id, result=media_payload(media))
+                        ended = lib.complete_job(job.job_id, result=media_payload(media), claimed=job)
                         lib.queue_event("upload.ready", media_payload(media))
                     else:  # longer than the limit: recorded as failed, with the reason
                         error = InvalidRequest(media.error, field="duration")
-                        ended = lib.fail_job(job.job_id, error)
+                        ended = lib.fail_job(job.job_id, error, claimed=job)
                         lib.queue_event("upload.failed", media_payload(media))
                         self._import_errors[job.file_id] = error.to_dict()
                 else:
@@ -75,13 +75,13 @@ class JobResults:
                     ended, _ = lib.complete_clip_job(
                         job.job_id, source_file_id=job.file_id, path=value["path"], format=value["format"],
                         duration=value["duration"], quality=value["quality"], aspect_ratio=value["aspect_ratio"],
-                        captioned=value["captioned"], result={**extra, "file_id": job.file_id})
+                        captioned=value["captioned"], result={**extra, "file_id": job.file_id}, claimed=job)
                     lib.queue_event("clip.complete", job_payload(ended))
-        except Conflict:  # cancelled while it finished: leave nothing behind
-            if job.kind == "clip":
+        except Conflict:  # cancelled while it finished (and maybe queued again since)
+            ended = lib.get_job(job.job_id)
+            if job.kind == "clip" and ended.ended:  # leave nothing behind; a new attempt writes its own
                 with contextlib.suppress(OSError):
                     Path(value["path"]).unlink()
-            ended = lib.get_job(job.job_id)
         except FastClipError as e:  # the output vanished before it was recorded, ...
             self._record_failed(job, out, e)
             return
@@ -96,14 +96,14 @@ class JobResults:
         lib = self.library
         try:
             with lib.transaction():
-                ended = lib.fail_job(job.job_id, error)
+                ended = lib.fail_job(job.job_id, error, claimed=job)
                 if job.kind == "import":
                     media = lib.mark_media_failed(job.file_id, error)
                     lib.queue_event("upload.failed", media_payload(media))
                     self._import_errors[job.file_id] = error.to_dict()
                 else:
                     lib.queue_event("clip.failed", job_payload(ended))
-        except Conflict:  # cancelled meanwhile: it has ended already
+        except Conflict:  # cancelled meanwhile: it has ended already (or was queued again since)
             ended = lib.get_job(job.job_id)
         return ended
 

@@ -223,15 +223,18 @@ class JobRecords:
                 (status, progress, message, job_id))
         return self.get_job(job_id)
 
-    def complete_job(self, job_id: str, result: dict | None = None) -> Job:
-        """End a running job as complete, with its result (JSON)."""
+    def complete_job(self, job_id: str, result: dict | None = None, *, claimed: Job | None = None) -> Job:
+        """End a running job as complete, with its result (JSON). With ``claimed`` (the row
+        ``claim_next_job`` returned), only that claim of the job is ended: the end of an
+        attempt that was cancelled, and whose job was retried meanwhile, is a Conflict."""
         with self._db.write() as conn:
-            self._end(conn, job_id, RUNNING, "complete", result=result)
+            self._end(conn, job_id, RUNNING, "complete", result=result, claimed=claimed)
         return self.get_job(job_id)
 
     def complete_clip_job(self, job_id: str, *, source_file_id: str, path, format: str, duration,
                           quality: str = "", aspect_ratio: str = "", captioned: bool = False,
-                          title: str | None = None, result: dict | None = None) -> tuple[Job, Clip]:
+                          title: str | None = None, result: dict | None = None,
+                          claimed: Job | None = None) -> tuple[Job, Clip]:
         """Record the clip and complete its job in one transaction: both, or neither (a crash
         between the two can never leave a clip whose job is re-run)."""
         with self._db.write() as conn:
@@ -243,14 +246,15 @@ class JobRecords:
             summary = {k: v for k, v in clip.to_dict().items() if k in (
                 "clip_id", "file_name", "path", "format", "quality", "duration", "aspect_ratio",
                 "captioned", "saved_to_library", "expires_at")}
-            self._end(conn, job_id, RUNNING, "complete", result={**(result or {}), **summary})
+            self._end(conn, job_id, RUNNING, "complete", result={**(result or {}), **summary}, claimed=claimed)
         return self.get_job(job_id), clip
 
-    def fail_job(self, job_id: str, error) -> Job:
-        """End a pending or running job as failed; ``error`` is a FastClipError, a message or a dict."""
+    def fail_job(self, job_id: str, error, *, claimed: Job | None = None) -> Job:
+        """End a pending or running job as failed; ``error`` is a FastClipError, a message or a dict.
+        With ``claimed``, only that claim of the job (see complete_job)."""
         err = error_dict(error)
         with self._db.write() as conn:
-            self._end(conn, job_id, ("pending", *RUNNING), "failed", error=err)
+            self._end(conn, job_id, ("pending", *RUNNING), "failed", error=err, claimed=claimed)
         return self.get_job(job_id)
 
     def cancel_job(self, job_id: str) -> Job:
@@ -315,19 +319,24 @@ class JobRecords:
         return Job.from_row(row) if row else None
 
     def _end(self, conn: sqlite3.Connection, job_id: str, allowed: tuple[str, ...], status: str, *,
-             result: dict | None = None, error: dict | None = None, now: str | None = None) -> None:
+             result: dict | None = None, error: dict | None = None, now: str | None = None,
+             claimed: Job | None = None) -> None:
         try:
             result_text = None if result is None else canonical_json(result)
         except (TypeError, ValueError) as e:
             raise InvalidRequest(f"the job result cannot be stored as JSON: {e}", field="result") from None
         marks = ", ".join("?" * len(allowed))
         done = status == "complete"
+        claim, claim_params = "", ()
+        if claimed is not None:  # this attempt, not a later one of the same job
+            claim, claim_params = " AND started_at IS ? AND worker_pid IS ?", (claimed.started_at, claimed.worker_pid)
         cur = conn.execute(
             f"UPDATE jobs SET status = ?, progress = CASE WHEN ? THEN 100 ELSE progress END, "
             f"status_message = ?, result = ?, error = ?, finished_at = ?, worker_token = NULL "
-            f"WHERE job_id = ? AND status IN ({marks})",
+            f"WHERE job_id = ? AND status IN ({marks}){claim}",
             (status, done, "Done!" if done else error["message"], result_text,
-             None if error is None else canonical_json(error), now or iso(self._now()), job_id, *allowed))
+             None if error is None else canonical_json(error), now or iso(self._now()), job_id, *allowed,
+             *claim_params))
         if cur.rowcount == 0:
             raise Conflict(_not_running(self.get_job(job_id)), field="job_id")
 

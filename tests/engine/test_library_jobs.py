@@ -100,6 +100,23 @@ def test_a_job_ends_exactly_once(lib):
     assert lib.get_job(job.job_id).result == {"clip_id": "c1"}
 
 
+def test_a_cancelled_attempt_cannot_end_the_retried_one(lib, clock):
+    """Cancel a running job, retry it, and let a worker claim it again: the old attempt's end
+    (its worker was still stopping) is a Conflict, and the new attempt runs on."""
+    lib.create_job("clip", REQUEST)
+    first = lib.claim_next_job(worker_pid=111)
+    lib.cancel_job(first.job_id)
+    lib.retry_job(first.job_id)
+    clock.advance(seconds=1)
+    second = lib.claim_next_job(worker_pid=111)
+    for stale in (lambda: lib.fail_job(first.job_id, "cancelled", claimed=first),
+                  lambda: lib.complete_job(first.job_id, {"clip_id": "old"}, claimed=first)):
+        with pytest.raises(Conflict):
+            stale()
+    assert lib.get_job(first.job_id).status == "downloading"
+    assert lib.complete_job(second.job_id, {"clip_id": "new"}, claimed=second).result == {"clip_id": "new"}
+
+
 def test_fail_job_keeps_code_message_and_field(lib):
     a = lib.create_job("clip", REQUEST)
     lib.claim_next_job()
