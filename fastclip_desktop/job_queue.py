@@ -79,6 +79,8 @@ class JobQueue(QObject):
     submitted = Signal(object, int)  # [Job] in output order, token
     submit_failed = Signal(object, int)  # FastClipError (InvalidRequest with .field, Gone, Conflict, ...), token
     action_failed = Signal(str, object)  # job_id, FastClipError (cancel or retry refused)
+    media_info_ready = Signal(str, object)  # file_id, MediaInfo (probed in a worker)
+    media_info_failed = Signal(str, object)  # file_id, FastClipError (gone, changed, not ready, ...)
     ready = Signal()  # the runner is up: its start-up recovery and expiry sweep are done
     start_failed = Signal(object)  # FastClipError: the library could not be opened; nothing will run
 
@@ -143,6 +145,19 @@ class JobQueue(QObject):
 
         self._call(work, done)
         return token
+
+    def media_info(self, file_id: str) -> None:
+        """The MediaInfo of a ready import (probed in a job worker, once per runner): answers
+        ``media_info_ready(file_id, info)`` or ``media_info_failed(file_id, error)``."""
+
+        def done(future: Future) -> None:
+            error = future.exception()
+            if error is None:
+                self._post("media_info", file_id, future.result())
+            else:
+                self._post("media_info_failed", file_id, as_engine_error(error))
+
+        self._call(lambda runner: runner.media_info(file_id), done)
 
     def cancel(self, job_id: str) -> None:
         """Cancel a pending or running job (it ends failed, "cancelled"); ``action_failed`` if it cannot."""
@@ -225,6 +240,10 @@ class JobQueue(QObject):
             emit(self.submit_failed, payload, extra)
         elif kind == "action_failed":
             emit(self.action_failed, payload, extra)
+        elif kind == "media_info":
+            emit(self.media_info_ready, payload, extra)
+        elif kind == "media_info_failed":
+            emit(self.media_info_failed, payload, extra)
         elif kind == "ready":
             emit(self.ready)
         elif kind == "start_failed":
