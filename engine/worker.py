@@ -60,6 +60,20 @@ def in_worker(fn, *args, **kwargs):
             proc.join()
 
 
+BACKGROUND_NICENESS = 10
+
+
+def in_background(fn, *args, **kwargs):
+    """Inside a worker: run the generator function ``fn`` at a lower CPU priority, for work the
+    user is not waiting on (a timeline's thumbnails and waveform while the file already plays):
+    ``in_worker(in_background, thumbnails, path, 100)``."""
+    try:
+        os.nice(BACKGROUND_NICENESS)
+    except OSError:
+        pass
+    return (yield from fn(*args, **kwargs))
+
+
 def _death(code: int | None) -> str:
     if code is not None and code < 0:
         what = _SIGNALS.get(-code, f"stopped by signal {-code}")

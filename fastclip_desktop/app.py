@@ -14,11 +14,8 @@ from __future__ import annotations
 import locale
 import os
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
-
-LAUNCHED = time.perf_counter()
 
 # mpv parses numbers with the C library and refuses to start under a locale whose decimal
 # separator is not '.'; set it before Qt reads the environment.
@@ -65,9 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     vo = os.environ.get("FASTCLIP_VO")
     window = MainWindow(app_settings=settings, player_options={"vo": vo, "ao": "null"} if vo else None)
     if os.environ.get("FASTCLIP_TIMING") == "1":
-        window.editor.player.first_frame.connect(
-            lambda: print(f"first frame {time.perf_counter() - LAUNCHED:.3f} s after launch",
-                          file=sys.stderr, flush=True))
+        from . import startup_timing
+
+        startup_timing.install(window)
     window.show()
     files = [a for a in argv[1:] if not a.startswith("-")]
     if files:

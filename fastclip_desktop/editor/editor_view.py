@@ -28,7 +28,7 @@ from engine.keyframe_index import keyframe_index
 from engine.paths import cache_dir
 from engine.thumbnails import thumbnails
 from engine.waveform import waveform
-from engine.worker import in_worker
+from engine.worker import in_background, in_worker
 
 from ..player.mpv_player import MpvPlayer
 from ..timeline import KEYFRAME, PRECISE, TimelineModel
@@ -67,6 +67,7 @@ class EditorView(QWidget):
         self.segment_list = SegmentList(self.timeline)
         self.path: str | None = None
         self._analysis: list = []
+        self._analysed_path: str | None = None
 
         self.play_button = QPushButton("Play")
         self.play_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -157,7 +158,8 @@ class EditorView(QWidget):
 
     def _on_player(self, changed: set[str]) -> None:
         c = self.controller
-        if "duration" in changed and c.duration > 0 and self.path and not self._analysis:
+        if "duration" in changed and c.duration > 0 and self.path and self._analysed_path != self.path:
+            self._analysed_path = self.path
             self._analyse(self.path, c.duration)
         if changed & {"position", "duration"}:
             self.time_label.setText(f"{stamp(c.position)} / {stamp(c.duration)}")
@@ -171,35 +173,45 @@ class EditorView(QWidget):
             emit(self.mode_changed, self.model.mode)
 
     def _analyse(self, path: str, duration: float) -> None:
-        """Keyframes, thumbnails and waveform, each in a worker process (a damaged file can crash
-        FFmpeg: that fails one task, never the window), filled in as they arrive."""
+        """Keyframes, then thumbnails, then the waveform, one after another, each in a worker process
+        at low priority (a damaged file can crash FFmpeg: that fails one task, never the window; and
+        the player, decoding what the user looks at, keeps the CPU), filled in as each arrives."""
         self.status.setText("Reading keyframes, pictures and sound…")
-        pending = {"keyframes", "pictures", "sound"}
+        steps = [
+            ("keyframes", (keyframe_index, path, cache_dir("keyframes")), self.model.set_keyframes),
+            ("pictures", (thumbnails, path, int(min(240, max(16, duration * 2)))), self.timeline.set_thumbnails),
+            ("sound", (waveform, path, int(min(200_000, max(2000, duration * 50)))), self.timeline.set_waveform),
+        ]
 
-        def arrived(what: str) -> None:
-            pending.discard(what)
-            if not pending:
+        def run_next() -> None:
+            if self.path != path:
+                return
+            if not steps:
                 self.status.setText("")
-            emit(self.analysed, what)
+                return
+            what, call, apply = steps.pop(0)
+            task = self.adapter.run(in_worker, in_background, *call)
 
-        def apply(what: str, fn):
             def finished(value) -> None:
                 if self.path == path:
-                    fn(value)
-                    arrived(what)
-            return finished
+                    apply(value)
+                    emit(self.analysed, what)
+                    run_next()
 
-        keys = self.adapter.run(in_worker, keyframe_index, path, cache_dir("keyframes"))
-        keys.finished.connect(apply("keyframes", self.model.set_keyframes))
-        pictures = self.adapter.run(in_worker, thumbnails, path, int(min(240, max(16, duration * 2))))
-        pictures.finished.connect(apply("pictures", self.timeline.set_thumbnails))
-        sound = self.adapter.run(in_worker, waveform, path, int(min(200_000, max(2000, duration * 50))))
-        sound.finished.connect(apply("sound", self.timeline.set_waveform))
-        for what, task in (("keyframes", keys), ("pictures", pictures), ("sound", sound)):
-            task.failed.connect(lambda e, what=what: (self.status.setText(f"{what}: {e}"), pending.discard(what)))
-        self._analysis = [keys, pictures, sound]
+            def failed(error) -> None:
+                if self.path == path:
+                    self.status.setText(f"{what}: {error}")
+                    run_next()
+
+            task.finished.connect(finished)
+            task.failed.connect(failed)
+            self._analysis.append(task)
+
+        self._analysis = []
+        run_next()
 
     def _cancel_analysis(self) -> None:
         for task in self._analysis:
             task.cancel()
         self._analysis = []
+        self._analysed_path = None
