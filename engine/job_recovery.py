@@ -17,7 +17,7 @@ from .errors import FastClipError
 from .job_requests import clip_payload, job_payload, media_payload
 from .job_worker import remove_job_temps
 from .library import Job
-from .library.jobs import PROCESS_TOKEN, RUNNING, pid_alive
+from .library.jobs import RUNNING, claimed_here, pid_alive
 
 
 class StartupHousekeeping:
@@ -55,7 +55,7 @@ class StartupHousekeeping:
         ours = next((w for w in self._workers if w.pid == pid), None)
         if ours is not None:  # a worker of ours (maybe a dead one's pid, reused)
             return ours.job is not None and ours.job.job_id == row["job_id"]
-        if row["worker_token"] == PROCESS_TOKEN:
+        if claimed_here(row["worker_token"]):
             return False  # claimed by this process for a worker it no longer has
         if pid is None or pid == os.getpid():
             return False

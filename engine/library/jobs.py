@@ -96,9 +96,14 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def claimed_here(worker_token: str | None) -> bool:
+    """Whether a job's claim was made by this very process (its token is PROCESS_TOKEN.<claim>)."""
+    return (worker_token or "").split(".")[0] == PROCESS_TOKEN
+
+
 def owner_running(job: dict) -> bool:
     """Whether the process that claimed ``job`` (a row) may still be running it."""
-    if job["worker_token"] == PROCESS_TOKEN:
+    if claimed_here(job["worker_token"]):
         return True  # claimed by this very process
     pid = job["worker_pid"]
     if pid is None or pid == os.getpid():
@@ -197,7 +202,8 @@ class JobRecords:
                 "UPDATE jobs SET status = 'downloading', attempts = attempts + 1, started_at = ?, "
                 "progress = 0, status_message = 'starting', worker_pid = ?, worker_token = ?, "
                 "error = NULL, result = NULL, finished_at = NULL WHERE job_id = ? AND status = 'pending'",
-                (iso(self._now()), os.getpid() if worker_pid is None else int(worker_pid), PROCESS_TOKEN,
+                (iso(self._now()), os.getpid() if worker_pid is None else int(worker_pid),
+                 f"{PROCESS_TOKEN}.{secrets.token_hex(4)}",  # this process, and which claim
                  row[0]))
         return self.get_job(row[0])
 
@@ -226,7 +232,8 @@ class JobRecords:
     def complete_job(self, job_id: str, result: dict | None = None, *, claimed: Job | None = None) -> Job:
         """End a running job as complete, with its result (JSON). With ``claimed`` (the row
         ``claim_next_job`` returned), only that claim of the job is ended: the end of an
-        attempt that was cancelled, and whose job was retried meanwhile, is a Conflict."""
+        attempt that was cancelled, and whose job was retried and claimed again meanwhile (even
+        by the same worker, in the same second), is a Conflict."""
         with self._db.write() as conn:
             self._end(conn, job_id, RUNNING, "complete", result=result, claimed=claimed)
         return self.get_job(job_id)
@@ -328,8 +335,8 @@ class JobRecords:
         marks = ", ".join("?" * len(allowed))
         done = status == "complete"
         claim, claim_params = "", ()
-        if claimed is not None:  # this attempt, not a later one of the same job
-            claim, claim_params = " AND started_at IS ? AND worker_pid IS ?", (claimed.started_at, claimed.worker_pid)
+        if claimed is not None:  # this claim, not a later one of the same job
+            claim, claim_params = " AND worker_token IS ?", (claimed.worker_token,)
         cur = conn.execute(
             f"UPDATE jobs SET status = ?, progress = CASE WHEN ? THEN 100 ELSE progress END, "
             f"status_message = ?, result = ?, error = ?, finished_at = ?, worker_token = NULL "

@@ -127,6 +127,7 @@ class Job:
     finished_at: str | None
     attempts: int
     worker_pid: int | None
+    worker_token: str | None = None  # which claim of the job this row is (claim_next_job)
 
     @property
     def ended(self) -> bool:
@@ -140,12 +141,13 @@ class Job:
             progress=r["progress"], status_message=r["status_message"], error=_loads(r["error"]),
             result=_loads(r["result"]), created_at=r["created_at"], started_at=r["started_at"],
             finished_at=r["finished_at"], attempts=r["attempts"], worker_pid=r["worker_pid"],
+            worker_token=r["worker_token"],
         )
 
     def to_dict(self) -> dict:
         """GET /v1/clip/{job_id}: the status fields, then the result's fields."""
         d = asdict(self)
-        del d["request_fingerprint"], d["worker_pid"]
+        del d["request_fingerprint"], d["worker_pid"], d["worker_token"]
         return d
 
 
