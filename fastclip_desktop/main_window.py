@@ -1,7 +1,7 @@
 """The main window: it composes the panels and connects their signals; it holds no rule of its own.
 
-    Library (left dock) | Editor: picture, transport, timeline, segments | Export / Captions /
-                        |                                                | Transcript (right docks)
+    Library (left dock) | [Editor | Caption Studio] tabs in the middle | Export / Transcript
+                        | editor: picture, transport, timeline, segments | (right docks, tabbed)
                         Jobs (bottom dock)
 
 Files and folders dropped on the window, or opened with Ctrl+O, are imported through the job
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, QTimer
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QScrollArea, QTabWidget, QWidget
 
 from engine.errors import FastClipError
 from engine.library import Library, Media
@@ -64,16 +64,22 @@ class MainWindow(QMainWindow):
         self.jobs_panel = JobsPanel(self.jobs, self.library)
         self.caption_studio = CaptionStudio(self.library, self.adapter)
         self.transcript_panel = TranscriptPanel(self.adapter, self.library)
-        self.setCentralWidget(self.editor)
+        self.tabs = QTabWidget()  # the Caption Studio is a design surface: it gets the middle too
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.editor, "Editor")
+        self.studio_page = QScrollArea()  # on a small screen it scrolls rather than widen the window
+        self.studio_page.setWidget(self.caption_studio)
+        self.studio_page.setWidgetResizable(True)
+        self.studio_page.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.tabs.addTab(self.studio_page, "Caption Studio")
+        self.setCentralWidget(self.tabs)
         self.docks = {
             "library": self._dock("Library", self.library_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
             "export": self._dock("Export", self.export_panel, Qt.DockWidgetArea.RightDockWidgetArea),
-            "captions": self._dock("Caption Studio", self.caption_studio, Qt.DockWidgetArea.RightDockWidgetArea),
             "transcript": self._dock("Transcript", self.transcript_panel, Qt.DockWidgetArea.RightDockWidgetArea),
             "jobs": self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea),
         }
-        self.tabifyDockWidget(self.docks["export"], self.docks["captions"])
-        self.tabifyDockWidget(self.docks["captions"], self.docks["transcript"])
+        self.tabifyDockWidget(self.docks["export"], self.docks["transcript"])
         self.docks["export"].raise_()
         self._menus()
 
@@ -144,7 +150,8 @@ class MainWindow(QMainWindow):
         self.library_panel.open_requested.connect(self.open_path)
         self.transcript_panel.seek_requested.connect(lambda t: e.controller.seek(t, exact=True))
         self.transcript_panel.segment_requested.connect(e.add_segment)
-        self.caption_studio.preset_chosen.connect(self.export_panel.set_caption_preset)
+        self.caption_studio.preset_chosen.connect(self._use_preset)
+        self.tabs.currentChanged.connect(lambda i: self._studio_shown(self.tabs.widget(i) is self.studio_page))
 
     def _editor_mode(self, mode: str) -> None:
         if self.export_panel.model.choice("mode") != mode:
@@ -189,6 +196,17 @@ class MainWindow(QMainWindow):
         self.caption_studio.set_source(path, 0.0)
         self.setWindowTitle(f"{Path(path).name} — {APP_NAME}")
 
+    def _use_preset(self, ref: str) -> None:
+        self.export_panel.set_caption_preset(ref)
+        self.docks["export"].show()
+        self.docks["export"].raise_()
+        self.statusBar().showMessage(f"Exports will be captioned with {ref}.", 5000)
+
+    def _studio_shown(self, visible: bool) -> None:
+        """The Caption Studio previews over the frame the editor is on."""
+        if visible and self.editor.path:
+            self.caption_studio.set_source(self.editor.path, self.editor.controller.position)
+
     def _imported(self, results: list) -> None:
         for r in results:
             if isinstance(r, FastClipError):
@@ -229,9 +247,13 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1440, 900)
-        if state is not None:
-            self.restoreState(state)
+            self.resize(1560, 960)
+        if state is None or not self.restoreState(state):
+            QTimer.singleShot(0, self._default_dock_sizes)  # once shown: before, there is no room to share
+
+    def _default_dock_sizes(self) -> None:
+        self.resizeDocks([self.docks["library"], self.docks["export"]], [460, 400], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["jobs"]], [190], Qt.Orientation.Vertical)
 
     # -- drag and drop ------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -36,7 +37,9 @@ from ..timeline.widget import TimelineWidget
 from ..worker_adapter import WorkerAdapter, emit
 from .segment_list import SegmentList, stamp
 
-MODES = ((PRECISE, "Precise cut (frame-accurate)"), (KEYFRAME, "Keyframe cut (lossless, instant)"))
+MODES = ((PRECISE, "Precise cut"), (KEYFRAME, "Keyframe cut"))
+MODE_TIPS = {PRECISE: "frame-accurate: starts on the exact frame, re-encoding only the cut GOPs",
+             KEYFRAME: "lossless and instant: starts at the keyframe at or before the start"}
 
 
 class EditorView(QWidget):
@@ -78,9 +81,11 @@ class EditorView(QWidget):
         self.mode_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         for mode, text in MODES:
             self.mode_box.addItem(text, mode)
+            self.mode_box.setItemData(self.mode_box.count() - 1, MODE_TIPS[mode], Qt.ItemDataRole.ToolTipRole)
         self.mode_box.currentIndexChanged.connect(lambda _i: self.set_mode(self.mode_box.currentData()))
         self.status = QLabel("Open a file (Ctrl+O) or drop one here.")
         self.status.setObjectName("status")
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # long text: cut
 
         bar = QHBoxLayout()
         bar.addWidget(self.play_button)

@@ -123,12 +123,12 @@ class LibraryPanel(QWidget):
             button.setDefaultAction(action)
             buttons.addWidget(button)
         buttons.addStretch(1)
-        buttons.addWidget(self.summary)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
         layout.addWidget(self.tree, stretch=1)
         layout.addLayout(buttons)
+        layout.addWidget(self.summary)  # its own line: a narrow dock stays narrow
         layout.addWidget(self.message)
 
     # -- reading the library ------------------------------------------------------------------------

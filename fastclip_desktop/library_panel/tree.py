@@ -67,10 +67,8 @@ class LibraryTree(QTreeWidget):
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
-        for column in (DETAILS, DURATION):
+        for column in (DETAILS, DURATION, KEPT):  # as wide as what they show: the name gets the rest
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(KEPT, QHeaderView.ResizeMode.Fixed)  # the checkbox + the longest text
-        header.resizeSection(KEPT, self.fontMetrics().horizontalAdvance("yours (never expires)") + 48)
         self._filling = False
         self._sources: dict[str, QTreeWidgetItem] = {}
         self._clips: dict[str, QTreeWidgetItem] = {}

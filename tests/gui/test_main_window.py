@@ -189,7 +189,7 @@ def test_a_custom_preset_made_in_the_caption_studio_is_used_for_an_export(qtbot,
     w = window
     open_by_drop(qtbot, w, talk)
     studio = w.caption_studio
-    w.docks["captions"].raise_()
+    w.tabs.setCurrentIndex(1)
     assert studio.select_preset(studio.model.presets[0].ref)  # a built-in
     studio.presets.new_name.setText("My export style")
     qtbot.mouseClick(studio.presets.duplicate_button, Qt.MouseButton.LeftButton)

@@ -1,0 +1,103 @@
+"""The README's screenshots of the desktop app, taken from the real window.
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python scripts/screenshots.py VIDEO [--out docs/screenshots]
+
+Opens VIDEO (a minute or more of 1080p reads best; bench/media.py's sources do) in the main
+window with an empty library in a temporary FASTCLIP_HOME, marks three segments in keyframe
+mode, exports the first two (precise: they re-encode, so the export is still running) and grabs
+the window with the jobs panel showing it: main-window.png. Then the Caption Studio with a
+custom preset made from a built-in, over the open frame: caption-studio.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ["LC_NUMERIC"] = "C"
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("video", type=Path)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    os.environ["FASTCLIP_HOME"] = tempfile.mkdtemp(prefix="fastclip-shots-")
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    import locale
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv[:1])
+    locale.setlocale(locale.LC_NUMERIC, "C")
+    from fastclip_desktop.app import style_sheet
+    from fastclip_desktop.app_settings import AppSettings
+    from fastclip_desktop.main_window import MainWindow
+
+    app.setStyleSheet(style_sheet())
+    settings = AppSettings(Path(os.environ["FASTCLIP_HOME"]) / "desktop.ini")
+    w = MainWindow(app_settings=settings, player_options={"ao": "null"}, workers=1)
+    w.show()
+    w.import_paths([args.video])
+    state = {"step": "open"}
+
+    def poll() -> None:
+        step = state["step"]
+        e = w.editor
+        if step == "open" and w.media is not None and w.export_panel.model.file_id and e.model.keyframes \
+                and e.timeline.strip is not None and e.timeline.waveform is not None:
+            d = e.model.duration
+            e.set_mode("keyframe")
+            for a, b in ((0.08, 0.16), (0.3, 0.41), (0.62, 0.7)):
+                e.add_segment(d * a, d * b)
+            e.model.select(e.model.ordered()[1].id)
+            e.controller.seek(d * 0.35, exact=True)
+            state["step"] = "export"
+        elif step == "export" and not e.controller.seeking:
+            w.export_panel.model.choose("mode", "precise")  # re-encodes the edges: still running when shot
+            w.export_panel.request_export()
+            state["step"] = "running"
+        elif step == "running" and any(r.status == "processing" and r.progress >= 10
+                                       for r in w.jobs_panel.model.rows):
+            w.export_panel.model.choose("mode", "keyframe")
+            QTimer.singleShot(400, shoot_main)
+            state["step"] = "wait"
+        elif step == "studio" and w.caption_studio.preview.preview is not None \
+                and (w.caption_studio.current_preset_ref or "").startswith("preset:"):
+            QTimer.singleShot(1200, shoot_studio)
+            state["step"] = "wait"
+
+    def shoot_main() -> None:
+        w.grab().save(str(args.out / "main-window.png"))
+        print("saved", args.out / "main-window.png", flush=True)
+        studio = w.caption_studio
+        w.docks["library"].hide()  # the studio wants the width (View menu: the docks come back)
+        w.docks["export"].hide()
+        w.tabs.setCurrentIndex(1)
+        studio.select_preset("builtin:short-form-karaoke")
+        studio.presets.new_name.setText("My karaoke")
+        studio.presets.duplicate()
+        state["step"] = "studio"
+
+    def shoot_studio() -> None:
+        w.grab().save(str(args.out / "caption-studio.png"))
+        print("saved", args.out / "caption-studio.png", flush=True)
+        w.close()
+        app.quit()
+
+    timer = QTimer()
+    timer.timeout.connect(poll)
+    timer.start(100)
+    QTimer.singleShot(120_000, lambda: (print("timed out at", state, flush=True), w.close(), app.quit()))
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
