@@ -40,6 +40,10 @@ SOURCES = {
     "subrip_mkv": ("subrip.mkv", media.make_video, {"subtitles": [("subrip", SUBRIP_CUES)]}),
     "720p": ("720p.mp4", media.make_video, {"width": 1280, "height": 720, "duration": 1.0}),
     "1080p": ("1080p.mp4", media.make_video, {"width": 1920, "height": 1080, "duration": 1.0}),
+    # one 8-second GOP at 640x480: a precise cut after its start re-encodes all of it, for a while
+    # (long enough to cancel it, or to use the app while it runs)
+    "one_long_gop": ("one_long_gop.mp4", media.make_video, {"duration": 8.0, "width": 640, "height": 480,
+                                                            "gop": 240}),
     **{
         f"audio_{suffix}": (f"audio.{suffix}", media.make_audio, {})
         for suffix in ("mp3", "wav", "flac", "ogg", "m4a", "aac", "wma")

@@ -38,11 +38,9 @@ def talk(tmp_path_factory) -> Path:
     return media.make_video(tmp_path_factory.mktemp("job-queue") / "talk.mp4", duration=4.0)
 
 
-@pytest.fixture(scope="module")
-def big(tmp_path_factory) -> Path:
-    """One 8-second GOP at 640x480: a precise cut after its start re-encodes all of it, for a while."""
-    return media.make_video(tmp_path_factory.mktemp("job-queue-big") / "big.mp4", duration=8.0, width=640,
-                            height=480, gop=240)
+@pytest.fixture
+def big(source) -> Path:
+    return source("one_long_gop")
 
 
 class Updates:

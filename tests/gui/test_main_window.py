@@ -161,9 +161,9 @@ def test_drop_scrub_mark_add_undo_export_and_decode(qtbot, window, talk):
         assert len(lib.list_clips(source=w.media.file_id)) == 2
 
 
-def test_the_window_keeps_answering_while_an_export_runs(qtbot, window, tmp_path):
+def test_the_window_keeps_answering_while_an_export_runs(qtbot, window, source):
     w = window
-    big = media.make_video(tmp_path / "big.mp4", duration=8.0, width=640, height=480, gop=240)
+    big = source("one_long_gop")
     open_by_drop(qtbot, w, big)
     w.editor.add_segment(1.0, 7.5)  # one long GOP: a precise cut re-encodes all of it
     ticks = []
