@@ -20,14 +20,14 @@ Listeners get the set of what changed: "presets", "fonts", "selection", "style",
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine.captions import BUNDLED_FONTS, CaptionStyle, custom, style_from_dict
 from engine.errors import FastClipError, NotFound
 
-Listener = Callable[[set[str]], None]
+from ..observable import Observable
+
 BUNDLED, UPLOAD = "bundled", "upload"
 
 
@@ -62,10 +62,10 @@ def error_text(error: BaseException) -> str:
     return f"unexpected error: {type(error).__name__}: {error}"
 
 
-class CaptionStudioModel:
+class CaptionStudioModel(Observable):
     def __init__(self, library):
         self.library = library
-        self._listeners: list[Listener] = []
+        Observable.__init__(self)
         self.presets: list[PresetEntry] = []
         self.fonts: list[FontChoice] = []
         self.ref: str | None = None
@@ -78,14 +78,6 @@ class CaptionStudioModel:
         self.reload()
 
     # -- observing ----------------------------------------------------------------------------------
-
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
-
-    def _changed(self, *what: str) -> None:
-        for listener in list(self._listeners):
-            listener(set(what))
 
     # -- what there is ------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ Listeners get the set of things that changed: "media", "segments", "choices", "p
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.errors import FastClipError
@@ -41,6 +41,8 @@ from engine.request import (
     default_format,
     validate,
 )
+
+from ..observable import Observable
 
 PRECISE, KEYFRAME = "precise", "keyframe"
 SOURCE_QUALITY = "source"  # the form's name for "no quality": the source's size
@@ -57,7 +59,6 @@ NO_MEDIA_HINT = "Open a file to export clips from it."
 NO_SEGMENT_HINT = "No segment marked: set in and out (I, O) or add a segment (Enter) on the timeline."
 JOIN_NEEDS_SEGMENTS = "Joining needs two or more segments."
 
-Listener = Callable[[set[str]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +96,9 @@ def duration_text(seconds: float) -> str:
     return text + (f".{frac}" if frac else "")
 
 
-class ExportModel:
+class ExportModel(Observable):
     def __init__(self, *, default_mode: str = PRECISE, default_folder: str | None = None):
-        self._listeners: list[Listener] = []
+        Observable.__init__(self)
         self.file_id: str | None = None
         self.info: MediaInfo | None = None
         self.segments: list[tuple[float, float]] = []
@@ -111,14 +112,9 @@ class ExportModel:
 
     # -- observing ----------------------------------------------------------------------------------
 
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
-
     def _changed(self, *what: str) -> None:
         self._evaluate()
-        for listener in list(self._listeners):
-            listener(set(what))
+        super()._changed(*what)
 
     # -- what the main window and the user change ---------------------------------------------------
 

@@ -24,6 +24,8 @@ from engine.job_results import ENDED, JobUpdate
 from engine.library import Job, Library, parse_iso
 from engine.library.jobs import RUNNING
 
+from ..observable import Observable
+
 KIND_NAMES = {"clip": "Clip", "import": "Import", "transcript": "Transcript", "captions": "Captions"}
 LOAD_LIMIT = 50  # how many recent jobs a load reads
 MAX_ROWS = 200  # past this, the oldest ended rows are dropped
@@ -31,7 +33,6 @@ MAX_ROWS = 200  # past this, the oldest ended rows are dropped
 CANCEL, RETRY, OPEN, SHOW = "cancel", "retry", "open", "show"
 ACTIONS = (CANCEL, RETRY, OPEN, SHOW)
 
-Listener = Callable[[str, tuple[str, ...]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,23 +129,18 @@ def _time(text: str | None) -> datetime | None:
         return None
 
 
-class JobsModel:
+class JobsModel(Observable):
     def __init__(self, *, now: Callable[[], datetime] | None = None, max_rows: int = MAX_ROWS):
         self._now = now or (lambda: datetime.now(UTC))
         self.max_rows = max_rows
         self.rows: list[JobRow] = []  # newest first
-        self._listeners: list[Listener] = []
+        Observable.__init__(self)
         self._names: dict[str, str] = {}  # file_id -> the source's file name
 
     # -- observing ----------------------------------------------------------------------------------
 
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
-
-    def _changed(self, what: str, job_ids: tuple[str, ...]) -> None:
-        for listener in list(self._listeners):
-            listener(what, job_ids)
+    def _changed(self, what: str, job_ids: tuple[str, ...]) -> None:  # what happened, to which rows
+        self._notify(what, job_ids)
 
     # -- reading ------------------------------------------------------------------------------------
 

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 
 from engine.library import Clip, Library, Media, parse_iso
 
+from ..observable import Observable
+
 NEWEST, OLDEST, NAME, DURATION = "newest", "oldest", "name", "duration"
 SORTS: dict[str, str] = {NEWEST: "Newest first", OLDEST: "Oldest first", NAME: "Name", DURATION: "Longest first"}
 PAGE = 100  # the library's largest page
@@ -26,7 +28,6 @@ MAX_SOURCES = 500  # how many imports a reload reads at most (newest first)
 MAX_CLIPS = 1000  # how many clips a reload reads at most (newest first)
 NO_SOURCE = "Clips without a source"  # the group of clips whose import was deleted
 
-Listener = Callable[[set[str]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +46,12 @@ class Group:
         return self.media.filename if self.media is not None else NO_SOURCE
 
 
-class LibraryModel:
+class LibraryModel(Observable):
     def __init__(self, *, max_sources: int = MAX_SOURCES, max_clips: int = MAX_CLIPS,
                  now: Callable[[], datetime] | None = None):
         self.max_sources, self.max_clips = max_sources, max_clips
         self._now = now or (lambda: datetime.now(UTC))
-        self._listeners: list[Listener] = []
+        Observable.__init__(self)
         self.media: list[Media] = []  # newest first, as the library lists them
         self.clips: list[Clip] = []  # newest first
         self.total_media = 0
@@ -59,14 +60,6 @@ class LibraryModel:
         self.sort = NEWEST
 
     # -- observing ----------------------------------------------------------------------------------
-
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
-
-    def _changed(self, *what: str) -> None:
-        for listener in list(self._listeners):
-            listener(set(what))
 
     # -- the rows -----------------------------------------------------------------------------------
 

@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from ..observable import Observable
+
 SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.0, 4.0)
 STALE_SEEK = 1.0  # seconds after which an unanswered seek no longer holds back the next one
 
@@ -31,10 +33,9 @@ class PlayerBackend(Protocol):
     def set_speed(self, speed: float) -> None: ...
 
 
-Listener = Callable[[set[str]], None]
 
 
-class PlayerController:
+class PlayerController(Observable):
     def __init__(self, backend: PlayerBackend | None = None, clock: Callable[[], float] = time.monotonic):
         self.backend = backend
         self.clock = clock
@@ -47,14 +48,9 @@ class PlayerController:
         self.eof = False
         self._in_flight: tuple[float, float] | None = None  # (target, when sent)
         self._waiting: tuple[float, bool] | None = None  # the newest seek not yet sent
-        self._listeners: list[Listener] = []
+        Observable.__init__(self)
 
     # -- observing ----------------------------------------------------------------------------------
-
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call ``listener(changed_fields)`` after every change; returns a function that unsubscribes."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def _set(self, *also: str, **fields) -> None:
         changed = {k for k, v in fields.items() if getattr(self, k) != v}
@@ -62,8 +58,7 @@ class PlayerController:
             setattr(self, k, fields[k])
         changed.update(also)
         if changed:
-            for listener in list(self._listeners):
-                listener(changed)
+            self._notify(changed)
 
     @property
     def loaded(self) -> bool:

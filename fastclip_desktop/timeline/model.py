@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from engine.keyframe_index import KeyframeIndex
+
+from ..observable import Observable
 
 PRECISE, KEYFRAME = "precise", "keyframe"
 MIN_VIEW = 0.25  # seconds: the narrowest visible range (the deepest zoom)
 MIN_SEGMENT = 0.04  # seconds: the shortest segment an edit can leave (about a frame)
 SNAP_SLACK = 1e-6  # a position a hair before a keyframe (float noise) still counts as on it
 
-Listener = Callable[[set[str]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +40,9 @@ class Segment:
         return self.end - self.start
 
 
-class TimelineModel:
+class TimelineModel(Observable):
     def __init__(self, duration: float = 0.0, start: float = 0.0):
-        self._listeners: list[Listener] = []
+        Observable.__init__(self)
         self._ids = itertools.count(1)
         self.mode = PRECISE
         self.keyframes: KeyframeIndex | None = None
@@ -60,14 +60,6 @@ class TimelineModel:
         self.selected: int | None = None
 
     # -- observing ----------------------------------------------------------------------------------
-
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
-
-    def _changed(self, *what: str) -> None:
-        for listener in list(self._listeners):
-            listener(set(what))
 
     # -- the media ----------------------------------------------------------------------------------
 

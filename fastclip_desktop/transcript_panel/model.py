@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine.progress import Progress
 from engine.transcript import Transcript
 
-Listener = Callable[[set[str]], None]
+from ..observable import Observable
+
 STAMP_GAP = "\t"  # between a line's start time and its first word (the view sets the tab stop)
 
 
@@ -100,9 +100,9 @@ def job_message(p: Progress) -> str:
 # ---------------------------------------------------------------------------------------- the model
 
 
-class TranscriptModel:
+class TranscriptModel(Observable):
     def __init__(self, transcript: Transcript | None = None):
-        self._listeners: list[Listener] = []
+        Observable.__init__(self)
         self._clear()
         if transcript is not None:
             self.set_transcript(transcript)
@@ -126,14 +126,9 @@ class TranscriptModel:
 
     # -- observing ----------------------------------------------------------------------------------
 
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
-
     def _changed(self, *what: str) -> None:
         if what:
-            for listener in list(self._listeners):
-                listener(set(what))
+            super()._changed(*what)
 
     # -- the transcript -----------------------------------------------------------------------------
 
