@@ -268,6 +268,9 @@ def timed_run(case: Case, commands: Callable[[Path], list[list[str]]], fastclip:
         env = dict(os.environ)
         if fastclip:
             env["FASTCLIP_HOME"] = str(run_dir / "home")
+            # as installed (pip compiles the bytecode): else every run compiles again each module
+            # edited since its .pyc was last written
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
         argvs = commands(out_dir)
         started = time.perf_counter()
         for argv in argvs:

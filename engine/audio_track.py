@@ -35,17 +35,21 @@ def copy_packets(container, stream, out_stream, windows: list[Window]) -> Iterat
         shift = int(round(w.offset / tb - start))
         from_top = start <= first and last_end is None
         joining = last_end is not None
+        # whole pts from here on: the tests below, on every packet, without Fraction arithmetic
+        # (pts >= end  <=>  pts >= ceil(end);  pts + duration <= start  <=>  ... <= floor(start))
+        end_pts, start_ceil, start_floor = math.ceil(end), math.ceil(start), math.floor(start)
         # a window at the very start also takes the packets before it (priming)
         _seek(container, stream, math.floor(first if from_top else start) - 1)
         for packet in container.demux(stream):
-            if packet.pts is None:
+            packet_pts = packet.pts
+            if packet_pts is None:
                 continue
-            if packet.pts >= end:
+            if packet_pts >= end_pts:
                 break
             duration = packet.duration or 0
-            if packet.pts < start and not from_top and packet.pts + duration <= start:
+            if packet_pts < start_ceil and not from_top and packet_pts + duration <= start_floor:
                 continue  # wholly before the window
-            pts = packet.pts + shift
+            pts = packet_pts + shift
             if joining:
                 if pts < last_end:
                     continue
@@ -78,25 +82,20 @@ def _seek(container, stream, pts: int) -> None:
 def transcode_packets(container, stream, out_stream, windows: list[Window]) -> Iterator[av.Packet]:
     """Decode each window, cut it to the sample, and encode it into ``out_stream``.
 
-    The encoder runs on its own thread while this one demuxes and decodes.
+    The encoder runs on its own thread while this one demuxes and decodes. It takes the
+    frames as they are: PyAV converts them to the encoder's format, layout and rate and
+    cuts them to its frame size (once: a resampler here would make it twice).
     """
-    cc = out_stream.codec_context
-    resampler = av.AudioResampler(
-        format=cc.format.name, layout=cc.layout.name, rate=cc.sample_rate,
-        frame_size=cc.frame_size or None,
-    )
-
-    def resampled():
-        written = 0  # samples handed to the resampler; joined windows follow each other
+    def frames():
+        written = 0  # samples handed to the encoder; joined windows follow each other
         for w in windows:
             for frame in _window_frames(container, stream, w):
                 frame.pts = written
                 frame.time_base = _sample_tb(frame.sample_rate)
                 written += frame.samples
-                yield from resampler.resample(frame)
-        yield from resampler.resample(None)
+                yield frame
 
-    yield from encode_in_thread(resampled(), out_stream.encode)
+    yield from encode_in_thread(frames(), out_stream.encode)
 
 
 @functools.lru_cache(maxsize=16)

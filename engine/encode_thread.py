@@ -4,6 +4,11 @@ PyAV releases the GIL inside the encoder, so an audio encode (LAME, AAC) can
 run on one core while the generator's thread reads, decodes and resamples on
 the other. Packets come back in order on the caller's thread, where they are
 muxed; closing the generator stops the helper thread.
+
+Frames are handed over ``batch`` at a time: handed over one by one, each
+frame woke both threads (the encoder keeps the queue full, so the producer
+waits for every free slot), which cost about as much CPU as decoding the
+audio, CPU the encoder does not get on a busy machine.
 """
 
 from __future__ import annotations
@@ -15,10 +20,11 @@ from collections.abc import Callable, Iterable, Iterator
 _END = object()
 
 
-def encode_in_thread(frames: Iterable, encode: Callable, *, depth: int = 32) -> Iterator:
+def encode_in_thread(frames: Iterable, encode: Callable, *, depth: int = 4, batch: int = 16) -> Iterator:
     """Yield what ``encode(frame)`` returns for each frame, then for ``encode(None)`` (the flush).
 
-    ``encode`` runs on a helper thread; the caller's thread produces ``frames``.
+    ``encode`` runs on a helper thread; the caller's thread produces ``frames`` and hands them
+    over in lists of ``batch``, up to ``depth`` lists waiting.
     """
     todo: queue.Queue = queue.Queue(depth)
     done: queue.Queue = queue.Queue()
@@ -27,29 +33,42 @@ def encode_in_thread(frames: Iterable, encode: Callable, *, depth: int = 32) -> 
     def work() -> None:
         try:
             while not stop.is_set():
-                frame = todo.get()
-                if frame is _END:
+                chunk = todo.get()
+                if chunk is _END:
                     done.put(list(encode(None)))
                     break
-                done.put(list(encode(frame)))
+                packets = []
+                for frame in chunk:
+                    packets.extend(encode(frame))
+                done.put(packets)
         except BaseException as e:  # handed to the caller's thread
             done.put(e)
         done.put(_END)
 
     worker = threading.Thread(target=work, name="encoder", daemon=True)
     worker.start()
+
+    def hand_over(chunk) -> Iterator:
+        while True:
+            try:
+                todo.put(chunk, timeout=0.05)
+                break
+            except queue.Full:
+                if not worker.is_alive():
+                    break
+            yield from _ready(done)
+        yield from _ready(done)
+
     finished = False
     try:
+        chunk = []
         for frame in frames:
-            while True:
-                try:
-                    todo.put(frame, timeout=0.05)
-                    break
-                except queue.Full:
-                    if not worker.is_alive():
-                        break
-                yield from _ready(done)
-            yield from _ready(done)
+            chunk.append(frame)
+            if len(chunk) >= batch:
+                yield from hand_over(chunk)
+                chunk = []
+        if chunk:
+            yield from hand_over(chunk)
         todo.put(_END)
         while True:
             item = done.get()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import heapq
 import math
 import os
-import threading
 from collections.abc import Generator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -25,6 +24,7 @@ from .errors import ProcessingFailed, UnsupportedMedia
 from .formats import AUDIO_FORMATS, OUTPUT_FORMATS
 from .media_info import MediaInfo
 from .plan import SegmentPlan, plan_keyframe, plan_precise
+from .probe import Inputs
 from .progress import Progress
 from .request import ValidClip
 from .scan import scan_range
@@ -67,71 +67,6 @@ def aspect_ratio(width: int, height: int) -> str:
             return f"{w}:{h}"
     g = math.gcd(width, height)
     return f"{width // g}:{height // g}"
-
-
-class Inputs:
-    """Open source containers, one per role, reused across the outputs of one job.
-
-    Each track executor seeks its own container, so tracks interleave freely.
-    ``prefetch`` opens one on a helper thread (av.open releases the GIL) while
-    the caller does something else, e.g. probes with another.
-    """
-
-    def __init__(self, path: str):
-        self.path = path
-        self._open: dict[str, av.container.InputContainer] = {}
-        self._pending: dict[str, tuple[threading.Thread, dict]] = {}
-
-    def _open_container(self):
-        c = av.open(self.path, metadata_errors="ignore")
-        for s in c.streams.video:
-            s.thread_type = "AUTO"
-        return c
-
-    def prefetch(self, role: str) -> None:
-        if role in self._open or role in self._pending:
-            return
-        box: dict = {}
-
-        def run():
-            try:
-                box["container"] = self._open_container()
-            except Exception:  # reported by get(), which opens again and raises properly
-                pass
-
-        t = threading.Thread(target=run, name=f"open-{role}", daemon=True)
-        t.start()
-        self._pending[role] = (t, box)
-
-    def get(self, role: str):
-        c = self._open.get(role)
-        if c is None and role in self._pending:
-            t, box = self._pending.pop(role)
-            t.join()
-            c = box.get("container")
-        if c is None:
-            try:
-                c = self._open_container()
-            except av.error.FFmpegError as e:
-                raise UnsupportedMedia(f"the source could not be opened: {e}", field="source") from None
-        self._open[role] = c
-        return c
-
-    def close(self) -> None:
-        for t, box in self._pending.values():
-            t.join()
-            if "container" in box:
-                box["container"].close()
-        self._pending.clear()
-        for c in self._open.values():
-            c.close()
-        self._open.clear()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 def export_clip(info: MediaInfo, clip: ValidClip, segments, out_path: str | os.PathLike,
@@ -261,18 +196,24 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs, cap
             total_s = float(total)
             muxed = 0
             last_report = -1.0
-            for _, _, _, tbf, packet in heapq.merge(*(_timed(src, i) for i, src in enumerate(sources))):
-                if packet.pts is not None and packet.stream.type in ("video", "audio"):
-                    t = (packet.pts + (packet.duration or 0)) * tbf
-                    if t > end:
-                        end = t
-                out.mux(packet)
-                muxed += 1
-                if muxed % 64 == 0 and total_s > 0:
-                    frac = min(end, total_s) / total_s
-                    if frac - last_report >= 0.01:
-                        last_report = frac
-                        yield Progress("processing", min(end, total_s), total_s, _message(end, windows))
+            writeback = _EarlyWriteback(tmp)
+            try:
+                for _, _, _, tbf, packet in heapq.merge(*(_timed(src, i) for i, src in enumerate(sources))):
+                    if packet.pts is not None and packet.stream.type in ("video", "audio"):
+                        t = (packet.pts + (packet.duration or 0)) * tbf
+                        if t > end:
+                            end = t
+                    out.mux(packet)
+                    muxed += 1
+                    if muxed % 64 == 0:
+                        writeback.step()
+                        if total_s > 0:
+                            frac = min(end, total_s) / total_s
+                            if frac - last_report >= 0.01:
+                                last_report = frac
+                                yield Progress("processing", min(end, total_s), total_s, _message(end, windows))
+            finally:
+                writeback.close()
             if total_s - end > _SHORTFALL and clip.format != "gif":
                 raise UnsupportedMedia(
                     f"the source is truncated or damaged: its data ends {total_s - end:.1f} s "
@@ -293,6 +234,40 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs, cap
         video=video_kind,
         captioned=overlay is not None,
     )
+
+
+class _EarlyWriteback:
+    """Has the system write a growing output to disk while it is being made, so the fsync that ends
+    ``atomic_output`` finds little left to write (a 30 s 1080p stream copy: ~10 ms less).
+
+    ``posix_fadvise(DONTNEED)`` starts writing the range back without waiting for it (Linux), and
+    lets the system drop those pages once written: nothing here reads them again.
+    """
+
+    STEP = 2 << 20  # bytes
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.fd: int | None = None
+        self.done = 0  # bytes handed to the system so far
+
+    def step(self) -> None:
+        if not hasattr(os, "posix_fadvise"):
+            return
+        try:
+            if self.fd is None:
+                self.fd = os.open(self.path, os.O_RDONLY)  # the muxer creates it at its first packet
+            size = os.fstat(self.fd).st_size
+            if size - self.done >= self.STEP:
+                os.posix_fadvise(self.fd, self.done, size - self.done, os.POSIX_FADV_DONTNEED)
+                self.done = size
+        except OSError:
+            pass  # only a head start: the fsync does the work regardless
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 class _GifAdapter:
@@ -344,12 +319,18 @@ def _windows(spans) -> list[Window]:
     return out
 
 
+# Seconds from a UI are floats: a time meant to be on a frame's boundary comes a few 1e-16 s
+# either side of it (4.266666666666667 for frame 128 at 30 fps). A nanosecond is far below any
+# time base's tick, so a time that close to a tick is that tick.
+FLOAT_NOISE = Fraction(1, 10**9)
+
+
 def _pts_floor(t: Fraction, tb: Fraction) -> int:
-    return math.floor(t / tb)
+    return math.floor((t + FLOAT_NOISE) / tb)
 
 
 def _pts_ceil(t: Fraction, tb: Fraction) -> int:
-    return math.ceil(t / tb)
+    return math.ceil((t - FLOAT_NOISE) / tb)
 
 
 def _needs_reencode(info: MediaInfo, clip: ValidClip) -> bool:

@@ -1,5 +1,9 @@
 """Open a file, check it is media we accept, and describe it as a MediaInfo.
 
+:class:`Inputs` holds the open containers of one source, which the probe and the
+export share. This module imports only PyAV and a few small ones, so a worker can
+start opening a source while it imports the rest of the engine.
+
 Native code: call this in a worker process (``engine.worker``) when the file is
 untrusted. Every failure becomes ``UnsupportedMedia`` or ``NotFound`` with a
 sentence a user can act on; FFmpeg's own messages are translated here, once.
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from fractions import Fraction
 from pathlib import Path
 
@@ -33,6 +38,71 @@ _FAMILY_CONTAINER = {
 }
 # Files end before their header says when the last packet lands this much early.
 _TRUNCATION_SLACK = Fraction(3)
+
+
+class Inputs:
+    """Open source containers, one per role, reused across the outputs of one job.
+
+    Each track executor seeks its own container, so tracks interleave freely.
+    ``prefetch`` opens one on a helper thread (av.open releases the GIL) while
+    the caller does something else, e.g. probes with another.
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        self._open: dict[str, av.container.InputContainer] = {}
+        self._pending: dict[str, tuple[threading.Thread, dict]] = {}
+
+    def _open_container(self):
+        c = av.open(self.path, metadata_errors="ignore")
+        for s in c.streams.video:
+            s.thread_type = "AUTO"
+        return c
+
+    def prefetch(self, role: str) -> None:
+        if role in self._open or role in self._pending:
+            return
+        box: dict = {}
+
+        def run():
+            try:
+                box["container"] = self._open_container()
+            except Exception:  # reported by get(), which opens again and raises properly
+                pass
+
+        t = threading.Thread(target=run, name=f"open-{role}", daemon=True)
+        t.start()
+        self._pending[role] = (t, box)
+
+    def get(self, role: str):
+        c = self._open.get(role)
+        if c is None and role in self._pending:
+            t, box = self._pending.pop(role)
+            t.join()
+            c = box.get("container")
+        if c is None:
+            try:
+                c = self._open_container()
+            except av.error.FFmpegError as e:
+                raise UnsupportedMedia(f"the source could not be opened: {e}", field="source") from None
+        self._open[role] = c
+        return c
+
+    def close(self) -> None:
+        for t, box in self._pending.values():
+            t.join()
+            if "container" in box:
+                box["container"].close()
+        self._pending.clear()
+        for c in self._open.values():
+            c.close()
+        self._open.clear()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def probe(path: str | os.PathLike, *, opener=None, thorough: bool = True) -> MediaInfo:
@@ -187,6 +257,11 @@ def _check_decodes(p: Path, container, streams: tuple[StreamInfo, ...], *, audio
 
     Catches damaged headers that open but do not play, and reads what only a
     frame knows (the rotation the decoder applies from the display matrix).
+
+    A video decoder holds its first frame back for a few packets (B-frame
+    reordering, one packet per frame thread: five at 1080p on two cores,
+    each a frame to decode), so once it has taken a keyframe it is drained:
+    that frame comes out now, and the decoder is reset for whoever reads on.
     """
     wanted = {}
     for kind in ("video", "audio") if audio else ("video",):
@@ -195,14 +270,11 @@ def _check_decodes(p: Path, container, streams: tuple[StreamInfo, ...], *, audio
             wanted[s.index] = s
     got: dict[int, object] = {}
     try:
-        for packet in container.demux(list(wanted.values())):
-            if packet.stream.index in got:
-                continue
-            for frame in packet.decode():
-                got[packet.stream.index] = frame
-                break
-            if len(got) == len(wanted):
-                break
+        if not _first_frames(container, wanted, got, drain=True):
+            # a keyframe the decoder does not show by itself (hidden): from the top, the long way
+            with contextlib.suppress(av.error.FFmpegError):
+                container.seek(0, backward=True)
+            _first_frames(container, wanted, got, drain=False)
     except av.error.FFmpegError as e:
         raise UnsupportedMedia(f"{p.name} is damaged: {_reason(e)}", field="source") from None
     missing = [wanted[i].type for i in wanted if i not in got]
@@ -219,6 +291,31 @@ def _check_decodes(p: Path, container, streams: tuple[StreamInfo, ...], *, audio
             s = _replace(s, rotation=rotation, width=frame.width, height=frame.height)
         out.append(s)
     return tuple(out)
+
+
+def _first_frames(container, wanted: dict, got: dict, *, drain: bool) -> bool:
+    """Decode until each stream of ``wanted`` gave a frame (into ``got``, by stream index), or
+    the file ends; with ``drain``, False (at once) when a drained keyframe gave none."""
+    for packet in container.demux(list(wanted.values())):
+        if packet.stream.index in got:
+            continue
+        frames = packet.decode()
+        if not frames and drain and packet.is_keyframe and packet.stream.type == "video":
+            frames = _drained(packet.stream.codec_context)
+            if not frames:
+                return False
+        if frames:
+            got[packet.stream.index] = frames[0]
+        if len(got) == len(wanted):
+            break
+    return True
+
+
+def _drained(codec_context) -> list:
+    """The frames a decoder holds back, then the decoder reset (as after a seek)."""
+    frames = codec_context.decode(None)
+    codec_context.flush_buffers()
+    return frames
 
 
 def _is_cover_art(s) -> bool:

@@ -78,8 +78,9 @@ class Runner(StartupHousekeeping, JobRequests, JobResults):
     """Runs library jobs in up to ``workers`` worker processes (default: the ``workers`` setting).
 
     ``prestart`` workers are started at once (they import PyAV while the host does its start-up
-    work), or ``adopt`` takes workers started earlier (``job_worker.StartedWorker``: the CLI
-    starts one before it even imports this); more start when there are more jobs to run.
+    work), or ``adopt`` takes workers started earlier (``job_worker.StartedWorker.early``: the
+    CLI forks one before it even imports this, while it is still clean); more start (spawned)
+    when there are more jobs to run.
     ``housekeeping`` runs the start-up recovery and the expiry sweep. Use from one thread; close
     it (or use ``with``): closing stops the workers, and with ``cancel_running`` (Ctrl+C) cancels
     the jobs they had, which are otherwise left for the next start-up to queue again.
@@ -372,12 +373,15 @@ class Runner(StartupHousekeeping, JobRequests, JobResults):
 
     # -- closing -----------------------------------------------------------------------------------
 
-    def close(self, *, cancel_running: bool = False) -> None:
+    def close(self, *, cancel_running: bool = False, wait: bool = True) -> None:
         """Stop the workers. With ``cancel_running`` the jobs they were running are cancelled;
-        otherwise such jobs are left for the next start-up's recovery."""
+        otherwise such jobs are left for the next start-up's recovery. Without ``wait``, idle
+        workers are told to stop and left to end by themselves (a front end about to exit need
+        not wait the ~5 ms a worker takes to give back what PyAV held); busy ones are waited for."""
         if self._closed:
             return
         self._closed = True
+        idle = []
         for w in self._workers:
             if w.job is not None and cancel_running:
                 with contextlib.suppress(FastClipError):
@@ -385,10 +389,15 @@ class Runner(StartupHousekeeping, JobRequests, JobResults):
             with contextlib.suppress(OSError):
                 if w.job is None and not w.probing:
                     w.conn.send(("stop",))
+                    idle.append(w)
                 else:
                     w.proc.terminate()  # SIGTERM: the worker removes its temp file and exits
         deadline = time.monotonic() + STOP_WAIT_S
         for w in self._workers:
+            if not wait and w in idle:
+                with contextlib.suppress(OSError):
+                    w.conn.close()
+                continue
             w.proc.join(max(0.0, deadline - time.monotonic()))
             if w.proc.is_alive():
                 w.proc.terminate()

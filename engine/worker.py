@@ -5,12 +5,16 @@ generator function ``fn`` in a child process and re-yields what it yields; its
 return value comes back as the return value; an engine error comes back as the
 same error; a crash of the child becomes ``ProcessingFailed`` naming the signal.
 Closing the generator (cancel) stops the child, which cleans up its temp files.
+
+:func:`fork_is_safe` says when a fork of this process is as clean a child as a
+fresh interpreter, and :func:`fork_with_pipe` makes one (the CLI's first job worker,
+``engine.job_worker.StartedWorker.early``). Importing this module is cheap.
 """
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
-import multiprocessing as mp
 import os
 import signal
 import sys
@@ -23,8 +27,10 @@ _SIGNALS = {signal.SIGSEGV: "crashed", signal.SIGABRT: "aborted", signal.SIGBUS:
 
 
 def _context():
+    import multiprocessing
+
     # fork is cheap and the CLI has no threads; elsewhere spawn is the safe choice
-    return mp.get_context("fork" if sys.platform == "linux" else "spawn")
+    return multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
 
 
 def in_worker(fn, *args, **kwargs):
@@ -122,3 +128,104 @@ def _child(conn, fn, args, kwargs) -> None:
         conn.close()
         # skip atexit handlers inherited from the parent (fork)
     os._exit(0)
+
+
+# Libraries whose state a forked child must not share: FFmpeg, Qt, mpv, a speech model's thread
+# pools, BLAS pools, open SQLite connections. A process that loaded one is not forked.
+_NOT_FORKABLE_WITH = ("av", "PySide6", "shiboken6", "mpv", "ctranslate2", "faster_whisper", "numpy", "sqlite3")
+
+
+def fork_is_safe() -> bool:
+    """Whether a fork of this process is as clean a worker as a fresh interpreter.
+
+    A fork copies the whole process but only the calling thread: a lock another thread held stays
+    locked in the child forever, and native libraries (FFmpeg, Qt, mpv, a speech model's OpenMP
+    pool) keep state that a child must not share. So: Linux, where fork is the system's own way
+    to start a process (macOS's frameworks do not survive it); exactly one thread in the whole
+    process, native ones included (``/proc/self/task``); and none of those libraries loaded. The
+    CLI passes at its start, when it has imported nothing but the standard library and its own
+    pure-Python modules; the GUI, or a process that has loaded PyAV, never does.
+    """
+    if sys.platform != "linux":
+        return False
+    try:
+        if len(os.listdir("/proc/self/task")) != 1:
+            return False
+    except OSError:
+        return False
+    return not any(name in sys.modules for name in _NOT_FORKABLE_WITH)
+
+
+def fork_with_pipe(target, *args):
+    """Fork a child that runs ``target(fd, *args)``, ``fd`` being its end of a duplex pipe (a file
+    descriptor: it makes a multiprocessing Connection of it when it likes, so that a child that
+    starts by importing something big need not import multiprocessing first). Returns the child
+    (a :class:`ForkedProcess`) and our end (a Connection); multiprocessing is imported after the fork.
+    """
+    import socket
+
+    ours, theirs = socket.socketpair()
+
+    def child() -> None:
+        ours.close()
+        target(theirs.detach(), *args)
+
+    proc = ForkedProcess(child)
+    theirs.close()
+    from multiprocessing.connection import Connection
+
+    return proc, Connection(ours.detach())
+
+
+class ForkedProcess:
+    """A child made with ``os.fork`` that runs ``child()``, with what the job runner uses of a
+    ``multiprocessing.Process``: ``pid``, ``sentinel`` (readable once the child is gone), ``join``,
+    ``is_alive``, ``exitcode`` (negative: the signal that ended it), ``terminate`` and ``kill``."""
+
+    def __init__(self, child):
+        readable, writable = os.pipe()  # the child holds the write end until it ends
+        self.pid = os.fork()
+        if self.pid == 0:
+            code = 1
+            try:
+                os.close(readable)
+                child()
+                code = 0
+            finally:
+                os._exit(code)  # never back into the host's code, nor its exit handlers
+        os.close(writable)
+        self.sentinel = readable
+        self._exitcode: int | None = None
+
+    def _reap(self, block: bool) -> int | None:
+        if self._exitcode is None:
+            pid, status = os.waitpid(self.pid, 0 if block else os.WNOHANG)
+            if pid:
+                self._exitcode = os.waitstatus_to_exitcode(status)
+                os.close(self.sentinel)
+        return self._exitcode
+
+    @property
+    def exitcode(self) -> int | None:
+        return self._reap(block=False)
+
+    def is_alive(self) -> bool:
+        return self._reap(block=False) is None
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._exitcode is None:
+            import select
+
+            if select.select([self.sentinel], [], [], timeout)[0]:
+                self._reap(block=True)
+
+    def terminate(self) -> None:
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
+
+    def _signal(self, signum: int) -> None:
+        if self._reap(block=False) is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signum)

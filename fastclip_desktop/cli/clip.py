@@ -60,9 +60,12 @@ def cmd_clip(args) -> int:
     outputs are library clips (in the clips folder, expiring unless pinned)."""
     from engine.job_worker import StartedWorker
 
-    early = StartedWorker()  # first: it imports PyAV while this process opens the library and plans
+    # First, while this process is clean (a fork of it is then the cheapest worker): the worker
+    # imports PyAV and opens the source while this process opens the library and plans.
+    early = StartedWorker.early(source=args.source)
     import dataclasses
 
+    import engine.clip_jobs  # noqa: F401  (for submit: imported while the worker still starts)
     from engine.errors import FastClipError
     from engine.runner import Runner
 
@@ -97,6 +100,6 @@ def cmd_clip(args) -> int:
         raise
     finally:
         if runner is not None:
-            runner.close()
+            runner.close(wait=False)  # the worker ends by itself while this process finishes
         flush_webhooks(lib)
         lib.close()

@@ -164,3 +164,61 @@ def test_probe_describes_a_file(source):
 def test_probe_of_a_missing_file_exits_2(tmp_path):
     r = fastclip("probe", tmp_path / "x.mp4")
     assert r.returncode == 2 and "no such file" in r.stderr
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the worker is forked on Linux only")
+def test_clip_forks_its_worker_while_it_is_still_clean(source, tmp_path):
+    """`fastclip clip` starts its worker first, as a fork of itself (the cheapest start), and only
+    while it is clean: one thread, and none of PyAV, SQLite, numpy or Qt loaded yet."""
+    code = ("import os, sys\n"
+            "from fastclip_desktop.cli import main\n"
+            "real_fork, seen = os.fork, []\n"
+            "def fork():\n"
+            "    loaded = sorted(m for m in ('av', 'sqlite3', 'numpy', 'PySide6') if m in sys.modules)\n"
+            "    seen.append((loaded, len(os.listdir('/proc/self/task'))))\n"
+            "    return real_fork()\n"
+            "os.fork = fork\n"
+            f"rc = main(['clip', {str(source)!r}, '--end', '2', '--mode', 'keyframe', '-o', "
+            f"{str(tmp_path / 'c.mp4')!r}])\n"
+            "print(rc, seen)")
+    r = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1] == "0 [([], 1)]"  # one fork, of a clean process
+    assert media.frame_numbers(tmp_path / "c.mp4")[0][1] == 0
+
+
+def test_help_and_mistakes_name_every_command():
+    r = fastclip("--help")
+    assert r.returncode == 0
+    assert all(f" {c} " in r.stdout for c in ("clip", "probe", "import", "clips", "jobs", "batch", "webhooks"))
+    r = fastclip("clipz", "x.mp4")
+    assert r.returncode == 2 and "invalid choice: 'clipz'" in r.stderr and "'batch'" in r.stderr
+    r = fastclip("clips", "list", "--help")
+    assert r.returncode == 0 and r.stdout.startswith("usage: fastclip clips list")
+
+
+def ended(pid: int) -> bool:
+    """Whether process ``pid`` has exited (gone, or a zombie waiting for whoever adopted it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_the_worker_ends_by_itself_after_the_command(source, tmp_path):
+    """`fastclip clip` does not wait for its worker to give back what PyAV held: it tells it to stop
+    and exits; the worker must then end on its own, leaving nothing running."""
+    r = fastclip("clip", source, "--start", "1", "--end", "3", "--mode", "keyframe", "-o", tmp_path / "c.mp4",
+                 "--json")
+    assert r.returncode == 0, r.stderr
+    from engine.library import Library
+
+    with Library() as lib:
+        pid = lib.get_job(json.loads(r.stdout)["job_id"]).worker_pid
+    assert pid and pid != os.getpid()
+    deadline = time.monotonic() + 10
+    while not ended(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert ended(pid)

@@ -242,6 +242,18 @@ def test_precise_cut_is_frame_exact_and_in_sync(export, source, start, end):
     assert sha256(src) == before
 
 
+def test_float_seconds_a_hair_off_a_frame_boundary_mean_that_boundary(export):
+    """A UI's float seconds for a frame boundary (the player's position) are a few 1e-16 s off it:
+    the cut starts on that frame and ends before it, not a frame early or late."""
+    def noise(k: int) -> F:
+        return F(repr(float(F(k, 30)))) - F(k, 30)
+
+    below = next(k for k in range(31, 60) if noise(k) < 0)  # would start a frame early
+    above = next(k for k in range(below + 15, 119) if noise(k) > 0)  # would end a frame late
+    ex = export("h264", start=float(F(below, 30)), end=float(F(above, 30)), mode="precise")
+    assert Output(ex.path).numbers == list(range(below, above))
+
+
 def test_precise_cut_keeps_codec_shape_and_constant_rate(export):
     ex = export("h264", start=0.5, end=2.5)
     info = media.probe(ex.path)

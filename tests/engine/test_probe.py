@@ -6,7 +6,10 @@ from fractions import Fraction
 import pytest
 
 from engine.errors import NotFound, UnsupportedMedia
-from engine.probe import probe
+from engine.export import export_clip
+from engine.probe import Inputs, probe
+from engine.progress import drain
+from engine.request import ClipRequest, validate
 from tests import media
 
 VIDEO_SUFFIXES = [".mp4", ".mov", ".mkv", ".webm", ".avi", ".flv", ".m4v"]
@@ -125,3 +128,16 @@ def test_probe_never_modifies_the_source(tmp_path):
 def test_duration_is_exact(tmp_path):
     src = media.make_video(tmp_path / "v.mp4", duration=2.0, audio=False)
     assert probe(src).duration == Fraction(2)
+
+
+def test_an_import_leaves_its_containers_ready_for_the_cut_that_follows(tmp_path):
+    """A worker imports a file (a thorough probe: it drains the decoder for the first frame) and
+    then cuts from the same open containers: the cut still starts and ends on the frames asked."""
+    src = media.make_video(tmp_path / "v.mp4", duration=4.0, rotation=90)
+    with Inputs(str(src)) as inputs:
+        info = probe(src, opener=lambda: inputs.get("video"), thorough=True)
+        assert info.video.rotation in (90, 270) and info.max_height == 320  # read from the first frame
+        clip = validate(ClipRequest(str(src), start=1.5, end=2.5, mode="precise"), info)
+        drain(export_clip(info, clip, clip.outputs[0], tmp_path / "cut.mp4", inputs))
+    frames = [n for _, n in media.frame_numbers(tmp_path / "cut.mp4")]
+    assert (frames[0], frames[-1], len(frames)) == (45, 74, 30)

@@ -1,13 +1,17 @@
 """Native work runs in a child: its crash fails the work with a clear message, the caller carries on."""
 
+import faulthandler
 import os
 import signal
+import subprocess
+import sys
 
 import pytest
 
 from engine.errors import InvalidRequest, ProcessingFailed
+from engine.job_worker import StartedWorker
 from engine.progress import Progress
-from engine.worker import in_worker
+from engine.worker import ForkedProcess, fork_is_safe, fork_with_pipe, in_worker
 
 
 def counts(n):
@@ -62,3 +66,79 @@ def test_engine_errors_keep_their_type_and_field():
 def test_an_unexpected_error_becomes_one_readable_failure():
     with pytest.raises(ProcessingFailed, match="ZeroDivisionError: boom"):
         drive(in_worker(breaks))
+
+
+# -- a fork of a clean process: the CLI's first job worker (engine.job_worker.StartedWorker.early) --------
+
+
+linux_only = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+
+
+def clean_process_says(setup: str) -> str:
+    """fork_is_safe() in a fresh interpreter, after ``setup``."""
+    code = f"import sys\n{setup}\nfrom engine.worker import fork_is_safe\nprint(fork_is_safe())"
+    r = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+@linux_only
+def test_only_a_process_with_one_thread_and_no_native_library_may_fork_a_worker():
+    assert clean_process_says("import json, argparse") == "True"  # what the CLI has when it forks
+    assert clean_process_says("import av") == "False"  # FFmpeg's state is not the worker's to share
+    assert clean_process_says("import sqlite3") == "False"  # nor an SQLite connection
+    assert clean_process_says("import threading; threading.Thread(target=threading.Event().wait, "
+                              "daemon=True).start()") == "False"  # a thread holding a lock would hold it forever
+
+
+def test_a_process_that_is_not_clean_spawns_its_early_worker_and_it_serves():
+    assert not fork_is_safe()  # this one has PyAV loaded (the test fixtures make media with it)
+    worker = StartedWorker.early()
+    try:
+        assert worker.start_method == "spawn"
+        assert worker.conn.recv()[0] == "ready"
+    finally:
+        worker.close()
+    assert not worker.proc.is_alive()
+
+
+def stays():
+    signal.pause()
+
+
+def segfaults():
+    faulthandler.disable()  # (pytest's would print the crash)
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def test_a_forked_child_reports_how_it_ended_as_a_process_does():
+    ok = ForkedProcess(lambda: None)
+    ok.join(30)
+    assert (ok.is_alive(), ok.exitcode) == (False, 0)
+    crashed = ForkedProcess(segfaults)
+    crashed.join(30)
+    assert crashed.exitcode == -signal.SIGSEGV
+    failed = ForkedProcess(lambda: 1 / 0)  # an error never runs on into the parent's code
+    failed.join(30)
+    assert failed.exitcode == 1
+    waiting = ForkedProcess(stays)
+    assert waiting.is_alive() and waiting.exitcode is None
+    waiting.terminate()
+    waiting.join(30)
+    assert (waiting.is_alive(), waiting.exitcode) == (False, -signal.SIGTERM)
+
+
+def echo(fd: int) -> None:
+    from multiprocessing.connection import Connection
+
+    conn = Connection(fd)
+    conn.send((os.getpid(), conn.recv()))
+
+
+def test_a_forked_child_talks_over_its_pipe():
+    proc, conn = fork_with_pipe(echo)
+    conn.send("hello")
+    assert conn.recv() == (proc.pid, "hello")
+    proc.join(30)
+    assert proc.exitcode == 0
+    conn.close()
