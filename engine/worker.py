@@ -5,6 +5,8 @@ generator function ``fn`` in a child process and re-yields what it yields; its
 return value comes back as the return value; an engine error comes back as the
 same error; a crash of the child becomes ``ProcessingFailed`` naming the signal.
 Closing the generator (cancel) stops the child, which cleans up its temp files.
+The child is a fork when this process is single-threaded (the CLI), else a fork of a
+forkserver, a fresh interpreter started once (the GUI): see ``_context``.
 
 :func:`fork_is_safe` says when a fork of this process is as clean a child as a
 fresh interpreter, and :func:`fork_with_pipe` makes one (the CLI's first job worker,
@@ -26,18 +28,46 @@ _SIGNALS = {signal.SIGSEGV: "crashed", signal.SIGABRT: "aborted", signal.SIGBUS:
             signal.SIGFPE: "crashed", signal.SIGILL: "crashed", signal.SIGKILL: "was killed"}
 
 
+# What a forkserver loads once, so that each worker forked from it starts with PyAV imported.
+FORKSERVER_PRELOAD = ["engine.worker", "engine.probe", "engine.export", "engine.thumbnails", "engine.waveform",
+                      "engine.keyframe_index"]
+
+
 def _context():
+    """How ``in_worker`` starts its child.
+
+    A fork is cheap, and as clean as a fresh interpreter for the work done here when this process
+    has one thread and has not loaded a speech model (the CLI). A process with other threads (the
+    GUI: Qt's, mpv's, the job runner's) could hand the child a lock held forever, and one that
+    loaded a speech model a dead OpenMP pool: its children come from a forkserver, a fresh
+    interpreter started once (PyAV preloaded) and forked for each. Elsewhere than Linux: spawn.
+    """
     import multiprocessing
 
-    # fork is cheap and the CLI has no threads; elsewhere spawn is the safe choice
-    return multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    if sys.platform != "linux":
+        return multiprocessing.get_context("spawn")
+    if _one_thread() and "ctranslate2" not in sys.modules:
+        return multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(FORKSERVER_PRELOAD)
+    return ctx
+
+
+def _one_thread() -> bool:
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
 
 
 def in_worker(fn, *args, **kwargs):
     """Run ``fn(*args, **kwargs)`` (a generator function) in a child process."""
     ctx = _context()
     reader, writer = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(writer, fn, args, kwargs), daemon=True)
+    # a child not forked from us (forkserver, spawn) gets our environment as it is now
+    # (FASTCLIP_HOME says where caches go), not the one its server started with
+    env = None if ctx.get_start_method() == "fork" else dict(os.environ)
+    proc = ctx.Process(target=_child, args=(writer, fn, args, kwargs, env), daemon=True)
     proc.start()
     writer.close()
     finished = False
@@ -100,7 +130,7 @@ def _die_with_parent() -> None:
         pass
 
 
-def _child(conn, fn, args, kwargs) -> None:
+def _child(conn, fn, args, kwargs, env: dict | None = None) -> None:
     def stop(signum, frame):
         raise SystemExit(128 + signum)
 
@@ -110,6 +140,9 @@ def _child(conn, fn, args, kwargs) -> None:
     if os.getppid() == 1:  # the parent died before we could ask
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl+C means
+    if env is not None:
+        os.environ.clear()
+        os.environ.update(env)
     try:
         gen = fn(*args, **kwargs)
         try:

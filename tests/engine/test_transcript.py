@@ -339,9 +339,32 @@ def test_a_model_folder_without_its_tokenizer_is_refused_not_downloaded(spoken, 
         drive(transcribe(spoken["plain"], model_path=broken))
 
 
-def test_a_worker_forked_after_the_model_loaded_refuses_instead_of_hanging(spoken, plain):
-    with pytest.raises(ProcessingFailed, match="spawn"):
-        drive(in_worker(transcribe, spoken["short"]))
+def test_after_the_model_loaded_here_a_worker_still_transcribes(spoken, plain):
+    """A fork of a process that loaded the model would hang in its first parallel step: in_worker
+    then starts its worker from a forkserver (a fresh interpreter), and a process forked anyway
+    refuses instead of hanging."""
+    events, t = drive(in_worker(transcribe, spoken["short"]))
+    assert t.words and events[-1].done == events[-1].total
     # a cache hit needs no model, so it works from any worker
     events, t = drive(in_worker(transcribe, spoken["plain"], cache_dir=spoken["cache"]))
     assert [e.stage for e in events] == ["cached"] and t == plain[1]
+
+    import multiprocessing
+
+    from engine.transcript.speech_model import check_not_forked
+
+    reader, writer = multiprocessing.get_context("fork").Pipe(duplex=False)
+    pid = os.fork()
+    if pid == 0:  # a fork of this process, which loaded the model
+        try:
+            check_not_forked()
+            writer.send("ran")
+        except ProcessingFailed as e:
+            writer.send(str(e))
+        os._exit(0)
+    writer.close()
+    said = reader.recv()
+    os.waitpid(pid, 0)
+    assert "spawn" in said
+
+

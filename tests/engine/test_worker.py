@@ -142,3 +142,28 @@ def test_a_forked_child_talks_over_its_pipe():
     proc.join(30)
     assert proc.exitcode == 0
     conn.close()
+
+
+def environment_and_parent(name: str):
+    yield Progress("look", 1, 1)
+    return os.environ.get(name), os.getppid()
+
+
+def test_with_other_threads_running_a_worker_is_not_a_fork_of_this_process_yet_sees_its_environment(monkeypatch):
+    """The GUI has Qt's and mpv's threads: a fork of it could inherit a lock held forever. Its workers
+    come from a forkserver instead, and still see the environment as it is now (FASTCLIP_HOME)."""
+    import threading
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        monkeypatch.setenv("FASTCLIP_WORKER_PROBE", "now")
+        _, (value, parent) = drive(in_worker(environment_and_parent, "FASTCLIP_WORKER_PROBE"))
+        monkeypatch.setenv("FASTCLIP_WORKER_PROBE", "later")
+        _, (later, _) = drive(in_worker(environment_and_parent, "FASTCLIP_WORKER_PROBE"))
+    finally:
+        stop.set()
+        other.join()
+    assert parent != os.getpid()  # forked from the server, not from us
+    assert (value, later) == ("now", "later")
