@@ -294,7 +294,14 @@ def _hang(path):
 
 @pytest.mark.parametrize("checker, reason", [(_segfault, "crashed the font reader"), (_hang, "took too long")])
 def test_a_checker_that_crashes_or_hangs_rejects_the_file_and_the_app_lives_on(lib, monkeypatch, checker, reason):
-    monkeypatch.setattr(font_check, "inspect_font", checker)  # the forked worker inherits this
+    import multiprocessing
+
+    from engine import worker
+
+    # a forked worker inherits these patches (a forkserver's would not: the suite's process may
+    # have threads or a speech model by now, which makes in_worker use one)
+    monkeypatch.setattr(worker, "_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(font_check, "inspect_font", checker)
     monkeypatch.setattr(font_check, "CHECK_SECONDS", 1)
     started = time.monotonic()
     assert reason in rejected(lib, FONTS / "poppins/Poppins-ExtraBold.ttf").message
