@@ -26,16 +26,15 @@ from engine.errors import (
     UnsupportedMedia,
 )
 from engine.library import Library, Media
+from engine.library.jobs import RUNNING  # noqa: E402
 from engine.request import ClipRequest
 from fastclip_desktop.job_queue import JobQueue
 from tests import media
 
-RUNNING = ("downloading", "processing", "uploading")
 
-
-@pytest.fixture(scope="module")
-def talk(tmp_path_factory) -> Path:
-    return media.make_video(tmp_path_factory.mktemp("job-queue") / "talk.mp4", duration=4.0)
+@pytest.fixture
+def talk(source) -> Path:
+    return source("h264")  # 4 s, a keyframe every second
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from PySide6.QtGui import QDesktopServices
 
 from engine.job_results import JobUpdate
 from engine.library import Library
+from engine.library.jobs import RUNNING  # noqa: E402
 from engine.request import ClipRequest
 from fastclip_desktop.job_queue import JobQueue
 from fastclip_desktop.jobs_panel import CANCEL, OPEN, RETRY, SHOW, JobRow, JobsModel
@@ -27,15 +28,13 @@ from fastclip_desktop.jobs_panel.panel import (
     STATUS,
     JobsPanel,
 )
-from tests import media
 
-RUNNING = ("downloading", "processing", "uploading")
 T0 = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def talk(tmp_path_factory) -> Path:
-    return media.make_video(tmp_path_factory.mktemp("jobs-panel") / "talk.mp4", duration=4.0)
+@pytest.fixture
+def talk(source) -> Path:
+    return source("h264")  # 4 s, a keyframe every second
 
 
 @pytest.fixture
@@ -142,7 +141,7 @@ def test_load_reads_the_recent_jobs_newest_first_with_their_source_names(talk):
         model = JobsModel()
         model.load(lib)
     assert [r.job_id for r in model.rows] == [second.job_id, first.job_id]
-    assert [r.source_name for r in model.rows] == ["talk.mp4", "talk.mp4"]
+    assert [r.source_name for r in model.rows] == [talk.name, talk.name]
     assert [r.output_name for r in model.rows] == ["b.mp4", "a.mp4"]  # where they will write
     newest, running = model.rows
     assert newest.status == "failed" and newest.message_text == "cancelled" and newest.allows(RETRY)
@@ -221,7 +220,7 @@ def test_rows_follow_an_import_and_a_clip_to_complete(qtbot, queue, panel, talk,
     m = imported(qtbot, queue, talk)
     import_id = lambda: next((j for j in panel.job_ids() if panel.text(j, KIND) == "Import"), None)
     qtbot.waitUntil(lambda: import_id() is not None and panel.text(import_id(), STATUS) == "complete")
-    assert panel.text(import_id(), SOURCE) == "talk.mp4"
+    assert panel.text(import_id(), SOURCE) == talk.name
 
     out = tmp_path / "cut.mp4"
     with qtbot.waitSignal(queue.submitted, timeout=30000) as got:
@@ -233,7 +232,7 @@ def test_rows_follow_an_import_and_a_clip_to_complete(qtbot, queue, panel, talk,
     assert done.args[0].result["path"] == str(out)
     assert panel.job_ids() == [job.job_id, import_id()]  # newest first
     assert panel.text(job.job_id, STATUS) == "complete" and panel.progress_bar(job.job_id).value() == 100
-    assert [panel.text(job.job_id, c) for c in (KIND, SOURCE, OUTPUT)] == ["Clip", "talk.mp4", "cut.mp4"]
+    assert [panel.text(job.job_id, c) for c in (KIND, SOURCE, OUTPUT)] == ["Clip", talk.name, "cut.mp4"]
     assert panel.text(job.job_id, ELAPSED).startswith("0:0")
 
     mine = [s for s in shown if s[0] == job.job_id]
