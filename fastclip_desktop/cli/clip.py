@@ -67,20 +67,17 @@ def cmd_clip(args) -> int:
 
     import engine.clip_jobs  # noqa: F401  (for submit: imported while the worker still starts)
     from engine.errors import FastClipError
-    from engine.runner import Runner
 
     from .job_output import JobBar, run_and_report
-    from .library import flush_webhooks, open_library
+    from .library import with_runner
 
     try:
         req = _clip_request(args)
-        lib = open_library(sweep=False)  # the runner sweeps
     except FastClipError as e:
         early.close()
         return reject(e)
-    runner = None
-    try:
-        runner = Runner(lib, workers=1, adopt=[early])
+
+    def run(lib, runner) -> int:
         bar = JobBar()
         media = runner.resolve_source(args.source, on_event=bar.show)
         bar.clear()
@@ -88,18 +85,6 @@ def cmd_clip(args) -> int:
         runner.max_workers = max(1, min(lib.get_setting("workers"), len(jobs)))
         failed = run_and_report(runner, jobs, args.json)
         return EXIT_FAILED if failed else EXIT_OK
-    except FastClipError as e:
-        return reject(e)
-    except BrokenPipeError:
-        from .job_output import stdout_closed
 
-        return stdout_closed()
-    except KeyboardInterrupt:
-        if runner is not None:
-            runner.close(cancel_running=True)
-        raise
-    finally:
-        if runner is not None:
-            runner.close(wait=False)  # the worker ends by itself while this process finishes
-        flush_webhooks(lib)
-        lib.close()
+    # the worker ends by itself while this process finishes (wait=False)
+    return with_runner(run, workers=1, adopt=[early], wait=False)

@@ -425,20 +425,23 @@ def _with_library(run, *, sweep: bool = True) -> int:
         lib.close()
 
 
-def with_runner(run, *, workers: int | None = None, cap: int | None = None) -> int:
+def with_runner(run, *, workers: int | None = None, cap: int | None = None, adopt=(), wait: bool = True) -> int:
     """``run(lib, runner)`` with a job runner of ``workers`` workers (default: the setting, at most
-    ``cap``)."""
+    ``cap``), adopting the workers started early in ``adopt``; engine errors become the exit code and
+    sentence, Ctrl+C cancels what runs. ``wait=False``: idle workers end by themselves as we exit."""
     from engine.errors import FastClipError
     from engine.runner import Runner
 
     try:
         lib = open_library(sweep=False)  # the runner sweeps
     except FastClipError as e:
+        for worker in adopt:
+            worker.close()
         return reject(e)
     runner = None
     try:
         n = workers or max(1, min(lib.get_setting("workers"), cap or 64))
-        runner = Runner(lib, workers=n)
+        runner = Runner(lib, workers=n, adopt=adopt)
         return run(lib, runner)
     except FastClipError as e:
         return reject(e)
@@ -450,7 +453,7 @@ def with_runner(run, *, workers: int | None = None, cap: int | None = None) -> i
         raise
     finally:
         if runner is not None:
-            runner.close()
+            runner.close(wait=wait)
         flush_webhooks(lib)
         lib.close()
 
