@@ -1,4 +1,5 @@
-"""Where a user's data lives: the platformdirs data dir, or $FASTCLIP_HOME (every test sets it)."""
+"""Where a user's data and settings live: the platformdirs data and config dirs, or $FASTCLIP_HOME for
+both (every test sets it)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,23 @@ APP_NAME = "FastClip Desktop"
 
 
 def data_dir() -> Path:
+    """library.db, clips/, fonts/, cache/, logs/."""
+    return _home_or("user_data_dir")
+
+
+def config_dir() -> Path:
+    """The desktop app's own settings (desktop.ini)."""
+    return _home_or("user_config_dir")
+
+
+def _home_or(platform_dir: str) -> Path:
     home = os.environ.get("FASTCLIP_HOME")
     if home:
         p = Path(home).expanduser()
     else:
         import platformdirs
 
-        p = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+        p = Path(getattr(platformdirs, platform_dir)(APP_NAME, appauthor=False))
     p.mkdir(parents=True, exist_ok=True)
     return p
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from engine.paths import APP_NAME
+from engine.paths import config_dir
 
 SHOWN = ("clip_ttl_hours", "workers", "whisper_model_path", "default_export_folder", "default_cut_mode")
 INI_NAME = "desktop.ini"
@@ -45,15 +45,7 @@ APP_SETTINGS = {s.key: s for s in (
 
 def config_path() -> Path:
     """desktop.ini: in $FASTCLIP_HOME when set, else in the platformdirs config folder."""
-    home = os.environ.get("FASTCLIP_HOME")
-    if home:
-        folder = Path(home).expanduser()
-    else:
-        import platformdirs
-
-        folder = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / INI_NAME
+    return config_dir() / INI_NAME
 
 
 class AppSettings:
