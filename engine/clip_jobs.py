@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING
 from .errors import FastClipError, InvalidRequest
 from .formats import OUTPUT_FORMATS, canonical_format
 from .media_info import MediaInfo
-from .naming import clip_name, unique_path
+from .naming import clip_name, safe_stem, unique_path
 from .progress import relay
 from .request import ClipRequest, ValidClip, validate
 
@@ -61,23 +62,28 @@ class JobEvent:
 
 
 def plan_jobs(clip: ValidClip, info: MediaInfo, out: str | os.PathLike | None, *,
-              taken: set[Path] | None = None) -> list[ClipJob]:
+              taken: set[Path] | None = None, names: Sequence[str | None] | None = None) -> list[ClipJob]:
     """Name the output of every job; ``out`` is a file (one output) or a folder.
 
     Names made in a folder avoid existing files and the paths in ``taken`` (other
-    jobs planned but not yet written); the chosen paths are added to it.
+    jobs planned but not yet written); the chosen paths are added to it. ``names``
+    (one per output, or None) are the stems the user chose for outputs made in a
+    folder (made safe for the file system); an output without one gets the default name.
     """
     ext = OUTPUT_FORMATS[clip.format].extension
     outputs = clip.outputs
+    if names is not None and len(names) != len(outputs):
+        raise InvalidRequest(f"{len(names)} names were given for {len(outputs)} outputs", field="names")
     source = Path(info.path)
     folder, file = _split_out(out, len(outputs), clip.format)
     jobs = []
     taken = set() if taken is None else taken
-    for segments in outputs:
+    for i, segments in enumerate(outputs):
         if file is not None:
             path = file
         else:
-            name = clip_name(source, segments, ext)
+            stem = safe_stem(names[i]) if names is not None and names[i] else ""
+            name = f"{stem}.{ext}" if stem else clip_name(source, segments, ext)
             path, n = unique_path(folder, name), 2
             while path in taken:  # two outputs with the same name: "name (2)", "name (3)", ...
                 path = unique_path(folder, f"{Path(name).stem} ({n}){Path(name).suffix}")

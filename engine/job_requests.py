@@ -8,8 +8,10 @@ source's MediaInfo, which a worker probed, and planned into one job per output, 
 path its output will have. Nothing here touches PyAV.
 
 A job's fingerprint is that of what the user asked for (the source's file_id, the request's
-own fields, ``out`` as given, which output), not of the path chosen for it, so asking again
-finds the job: a batch run again skips what it made and retries what failed.
+own fields, ``out`` as given, which output, the name chosen for it if any), not of the path
+chosen for it, so asking again finds the job: a batch run again skips what it made and retries
+what failed. An output may be given a name (``names``, e.g. a marked segment's label): its file
+is called so (made safe for the file system) and its library clip is titled so.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +33,7 @@ from .errors import (
     ProcessingFailed,
     UnsupportedMedia,
 )
-from .library import Job, Media, request_fingerprint
+from .library import MAX_TITLE, Job, Media, request_fingerprint
 from .library.jobs import RUNNING
 from .request import ClipRequest, Segment
 
@@ -192,10 +195,13 @@ class JobRequests:
     # -- clip requests -----------------------------------------------------------------------------
 
     def plan(self, request: ClipRequest, out: str | os.PathLike | None = None, *,
-             taken: set[Path] | None = None) -> list[PlannedJob]:
+             taken: set[Path] | None = None, names: Iterable[str | None] | None = None) -> list[PlannedJob]:
         """Validate ``request`` (its ``source`` is a file_id) and name the output of each of its jobs.
 
         ``out`` is the user's file or folder; None makes library clips (in the clips folder).
+        ``names`` (one per output, each text or None) name the outputs: the file made in a folder
+        (safe for the file system; " (2)" when taken) and the library clip's title; an output
+        without a name gets the default ones.
         Raises InvalidRequest (a broken rule), Conflict/Gone/NotFound (the source).
         """
         from .clip_jobs import plan_jobs
@@ -210,7 +216,8 @@ class JobRequests:
         req = dataclasses.replace(request, source=media.path, mode=mode)
         clip = validate(req, info)
         folder = str(self.library.clips_dir) + os.sep if out is None else out
-        jobs = plan_jobs(clip, info, folder, taken=taken)
+        titles = _titles(names, len(clip.outputs))
+        jobs = plan_jobs(clip, info, folder, taken=taken, names=titles)
         user = _user_fields(request)
         out_key = None if out is None else _out_key(out)
         shared = {"file_id": file_id, "format": clip.format, "quality": req.quality, "mode": clip.mode,
@@ -224,13 +231,16 @@ class JobRequests:
             else:
                 part = {"start": user["start"], "end": user["end"]}
             stored = {**shared, **part, "out": os.path.abspath(job.out_path)}
-            fp = request_fingerprint({"file_id": file_id, "request": user, "out": out_key, "output": i})
+            asked = {"file_id": file_id, "request": user, "out": out_key, "output": i}
+            if titles is not None and titles[i] is not None:
+                stored["title"] = asked["name"] = titles[i]
+            fp = request_fingerprint(asked)
             planned.append(PlannedJob(job.job_id, stored, fp, job.out_path, i, len(jobs)))
         return planned
 
     def submit(self, request: ClipRequest, out: str | os.PathLike | None = None, *, reuse: bool = False,
-               taken: set[Path] | None = None) -> list[Job]:
-        """Plan ``request`` and queue its jobs (in output order).
+               taken: set[Path] | None = None, names: Iterable[str | None] | None = None) -> list[Job]:
+        """Plan ``request`` (``names``: see :meth:`plan`) and queue its jobs (in output order).
 
         With ``reuse`` (a batch run again), an output already made by a complete job whose clip
         is still there is not made again (that job is returned), one queued or running is
@@ -238,7 +248,7 @@ class JobRequests:
         """
         lib = self.library
         jobs = []
-        planned = self.plan(request, out, taken=taken)
+        planned = self.plan(request, out, taken=taken, names=names)
         with lib.transaction():  # all of the request's jobs, or none
             for p in planned:
                 jobs.append(self._queue(p, reuse))
@@ -278,6 +288,27 @@ def _user_fields(req: ClipRequest) -> dict:
         for s in req.segments]
     return {"start": req.start, "end": req.end, "segments": segments, "format": req.format,
             "quality": req.quality, "mode": req.mode, "captions": req.captions, "join": bool(req.join)}
+
+
+def _titles(names, count: int) -> list[str | None] | None:
+    """The names given for ``count`` outputs, checked and stripped (a blank one is None)."""
+    if names is None:
+        return None
+    if isinstance(names, (str, bytes)) or not hasattr(names, "__iter__"):
+        raise InvalidRequest("names must be a list, one per output", field="names")
+    names = list(names)
+    if len(names) != count:
+        raise InvalidRequest(f"{len(names)} names were given for {count} outputs", field="names")
+    titles = []
+    for i, name in enumerate(names):
+        if name is not None and not isinstance(name, str):
+            raise InvalidRequest(f"an output's name must be text, not {name!r}", field=f"names[{i}]")
+        name = (name or "").strip()
+        if len(name) > MAX_TITLE or any(unicodedata.category(c) == "Cc" for c in name):
+            raise InvalidRequest(f"an output's name must be one line of at most {MAX_TITLE} characters: {name!r}",
+                                 field=f"names[{i}]")
+        titles.append(name or None)
+    return titles
 
 
 def _out_key(out: str | os.PathLike) -> str:

@@ -75,7 +75,8 @@ class JobResults:
                     ended, _ = lib.complete_clip_job(
                         job.job_id, source_file_id=job.file_id, path=value["path"], format=value["format"],
                         duration=value["duration"], quality=value["quality"], aspect_ratio=value["aspect_ratio"],
-                        captioned=value["captioned"], result={**extra, "file_id": job.file_id}, claimed=job)
+                        captioned=value["captioned"], title=(job.request or {}).get("title"),
+                        result={**extra, "file_id": job.file_id}, claimed=job)
                     lib.queue_event("clip.complete", job_payload(ended))
         except Conflict:  # cancelled while it finished (and maybe queued again since)
             ended = lib.get_job(job.job_id)

@@ -1,4 +1,4 @@
-"""``Library``: the local library (imports, clips, jobs, settings, webhooks) in one SQLite file."""
+"""``Library``: the local library (imports, clips, jobs, settings, webhooks, edit states) in one SQLite file."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from ..paths import data_dir
 from .captions import CaptionRecords
 from .clips import ClipRecords
 from .database import Clock, Database, utc_now
+from .edits import EditRecords
 from .jobs import JobRecords
 from .media import MediaRecords
 from .schema import SCHEMA_VERSION, migrate, schema_version
@@ -20,7 +21,8 @@ DB_NAME = "library.db"
 CLIPS_DIR = "clips"
 
 
-class Library(MediaRecords, ClipRecords, JobRecords, SettingRecords, WebhookRecords, CaptionRecords):
+class Library(MediaRecords, ClipRecords, JobRecords, SettingRecords, WebhookRecords, CaptionRecords,
+              EditRecords):
     """The library in ``path`` (default: ``library.db`` in the data dir), migrated on open.
 
     ``clips_dir`` (default: ``clips/`` beside the file) is the folder whose clips expire.

@@ -199,7 +199,20 @@ _CAPTIONS = (
 )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_001_initial, _002_caption_presets_and_fonts)
+def _003_edit_states(conn: sqlite3.Connection) -> None:
+    # edit_states: the editor's work on one import (engine.library.edits.EditState as JSON:
+    # marked segments, in/out, mode, export choices, playhead, view), gone with the import.
+    conn.execute(
+        """
+        CREATE TABLE edit_states (
+            file_id          TEXT PRIMARY KEY REFERENCES media (file_id) ON DELETE CASCADE,
+            state            TEXT NOT NULL,
+            updated_at       TEXT NOT NULL
+        )
+        """)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_001_initial, _002_caption_presets_and_fonts, _003_edit_states)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -12,10 +12,10 @@ import argparse
 import gc
 import sys
 
-from . import batch, captions, clip, fonts, library, presets, probe, transcript, webhooks
+from . import batch, captions, clip, fonts, library, presets, probe, segments, transcript, webhooks
 from .common import EXIT_INTERRUPTED
 
-COMMANDS = (clip, probe, webhooks, captions, presets, fonts, transcript, library, batch)
+COMMANDS = (clip, probe, webhooks, captions, presets, fonts, transcript, library, segments, batch)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

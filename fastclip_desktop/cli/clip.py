@@ -7,12 +7,16 @@ from .common import EXIT_FAILED, EXIT_OK, reject
 
 def register(sub) -> None:
     c = sub.add_parser("clip", help="cut one range or several segments of a file",
-                       description="Cut a range (--start/--end) or segments (--segment S-E, repeatable).")
+                       description="Cut a range (--start/--end), segments (--segment S-E, repeatable) or the "
+                                   "segments marked on the source (--marked).")
     c.add_argument("source", metavar="SOURCE", help="a media file (imported into the library first), or a "
                                                     "file_id or clip_id from the library")
     c.add_argument("--start", help="start, in seconds (default 0)")
     c.add_argument("--end", help="end, in seconds (default: the end of the source)")
     c.add_argument("--segment", action="append", metavar="S-E", help="a segment S-E in seconds; repeat for more")
+    c.add_argument("--marked", action="store_true",
+                   help="the segments marked on SOURCE (in the editor, or with `fastclip segments`): one clip each, "
+                        "named after its label")
     c.add_argument("--join", action="store_true", help="join the segments into one output instead of one clip each")
     c.add_argument("-o", "--out", metavar="OUT", help="output file, or folder for several clips (yours: never "
                                                       "expired); default: library clips in the clips folder")
@@ -55,9 +59,31 @@ def _clip_request(args):
                        join=args.join)
 
 
+def _marked(lib, media, req):
+    """``req`` with the segments marked on ``media`` as its segments, and their labels as the
+    outputs' names (a joined clip keeps the default name)."""
+    import dataclasses
+
+    from engine.errors import InvalidRequest
+    from engine.request import Segment
+
+    marked = lib.get_edit_state(media.file_id).segments
+    if not marked:
+        raise InvalidRequest(f"no segments are marked on {media.filename} ({media.file_id}); mark some in the "
+                             "editor or with `fastclip segments SOURCE --set S-E`", field="marked")
+    segments = tuple(Segment(s.start, s.end) for s in marked)
+    names = None if req.join and len(marked) > 1 else [s.label or None for s in marked]
+    return dataclasses.replace(req, segments=segments), names
+
+
 def cmd_clip(args) -> int:
     """The request runs as library jobs (one per output) in a worker process; without -o the
     outputs are library clips (in the clips folder, expiring unless pinned)."""
+    if args.marked and (args.start is not None or args.end is not None or args.segment):
+        from engine.errors import InvalidRequest
+
+        return reject(InvalidRequest("--marked exports the segments marked on the source; it cannot be "
+                                     "combined with --start, --end or --segment", field="marked"))
     from engine.job_worker import StartedWorker
 
     # First, while this process is clean (a fork of it is then the cheapest worker): the worker
@@ -81,7 +107,11 @@ def cmd_clip(args) -> int:
         bar = JobBar()
         media = runner.resolve_source(args.source, on_event=bar.show)
         bar.clear()
-        jobs = runner.submit(dataclasses.replace(req, source=media.file_id), args.out)
+        names = None
+        request = dataclasses.replace(req, source=media.file_id)
+        if args.marked:
+            request, names = _marked(lib, media, request)
+        jobs = runner.submit(request, args.out, names=names)
         runner.max_workers = max(1, min(lib.get_setting("workers"), len(jobs)))
         failed = run_and_report(runner, jobs, args.json)
         return EXIT_FAILED if failed else EXIT_OK
