@@ -1,53 +1,54 @@
-"""The segments of the timeline as a list: start, end, duration, and where a keyframe cut really lands.
+"""The segments of the timeline as a list: label, start, end, duration, and where a keyframe cut
+really lands.
 
 A view of the TimelineModel: it re-reads the model when its segments, selection or mode change;
-selecting a row selects the segment on the timeline (and the other way round); Remove goes
-through the timeline's undo stack like every other segment edit.
+selecting a row selects the segment on the timeline (and the other way round). The label is
+edited in place (double-click it); a rename and Remove go through the timeline's undo stack like
+every other segment edit.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from ..timeline.model import KEYFRAME, Segment, TimelineModel
+from engine.timeline import clock_text
+
+from ..timeline.commands import RenameSegment
+from ..timeline.model import KEYFRAME, Segment, TimelineModel, clean_label
 from ..timeline.widget import TimelineWidget
 
-COLUMNS = ("#", "Start", "End", "Duration", "Cut lands")
-
-
-def stamp(t: float) -> str:
-    """Seconds as m:ss.mmm (h:mm:ss.mmm past an hour)."""
-    ms = int(round(max(0.0, t) * 1000))
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h}:{m:02d}:{s:02d}.{ms:03d}" if h else f"{m}:{s:02d}.{ms:03d}"
+COLUMNS = ("#", "Label", "Start", "End", "Length", "Cut starts")
+LABEL, LANDS = COLUMNS.index("Label"), COLUMNS.index("Cut starts")
 
 
 def row_texts(model: TimelineModel, number: int, segment: Segment) -> tuple[str, ...]:
-    """What a segment's row says; "Cut lands" tells where a keyframe cut really starts."""
-    start, end = model.real_span(segment)
+    """What a segment's row says; "Cut starts" tells where a keyframe cut really starts (it ends
+    where it is asked to)."""
+    start, _end = model.real_span(segment)
     lands = ""
     if model.mode == KEYFRAME:
         lands = "waiting for keyframes…" if model.keyframes is None else (
-            f"{stamp(start)} – {stamp(end)}" + ("" if abs(start - segment.start) < 1e-6
-                                                 else f"  ({segment.start - start:.2f} s earlier)"))
-    return (str(number), stamp(segment.start), stamp(segment.end), f"{segment.duration:.2f} s", lands)
+            clock_text(start) + ("" if abs(start - segment.start) < 1e-6
+                                 else f" ({segment.start - start:.2f} s earlier)"))
+    return (str(number), segment.label, clock_text(segment.start), clock_text(segment.end),
+            f"{segment.duration:.2f} s", lands)
 
 
 class SegmentList(QWidget):
-    """The segments in timeline order, a total, and Remove / Clear buttons."""
+    """The segments in timeline order (the label editable), a total, and a Remove button."""
 
     def __init__(self, timeline: TimelineWidget, parent: QWidget | None = None):
         super().__init__(parent)
@@ -56,14 +57,20 @@ class SegmentList(QWidget):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
+        self.table.setMinimumHeight(60)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # only the label is editable (its item flags); the editor takes the keys while it is open
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the timeline
+        self.table.horizontalHeaderItem(LABEL).setToolTip("Double-click a label to name the segment")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(LABEL, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
         self.total = QLabel("No segments yet: set in (I) and out (O), then Enter.")
+        self.total.setWordWrap(True)
+        self.total.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the dock
         self.remove_button = QPushButton("Remove")
         self.remove_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.remove_button.clicked.connect(self._remove_selected)
@@ -77,6 +84,8 @@ class SegmentList(QWidget):
         self._ids: list[int] = []
         self._syncing = False
         self.table.itemSelectionChanged.connect(self._row_selected)
+        self.table.itemChanged.connect(self._item_edited)
+        self.table.itemDelegate().closeEditor.connect(lambda *_: self.timeline.setFocus())  # J/K/L work again
         unsubscribe = self.model.subscribe(self._on_model)
         self.destroyed.connect(lambda: unsubscribe())
         self._refill()
@@ -103,17 +112,22 @@ class SegmentList(QWidget):
             self.table.setRowCount(len(segments))
             for r, segment in enumerate(segments):
                 for c, text in enumerate(row_texts(self.model, r + 1, segment)):
-                    item = QTableWidgetItem(text)
-                    if c:
-                        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                    self.table.setItem(r, c, item)
-            self.table.setColumnHidden(4, self.model.mode != KEYFRAME)
+                    item = self.table.item(r, c)
+                    if item is None:  # items are kept and re-texted: a rename re-fills the list from
+                        item = QTableWidgetItem()  # inside the edit of that very item
+                        if c != LABEL:
+                            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                        if c > LABEL:
+                            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                        self.table.setItem(r, c, item)
+                    item.setText(text)
+            self.table.setColumnHidden(LANDS, self.model.mode != KEYFRAME)
         finally:
             self._syncing = False
         self._select_row()
         total = sum(s.duration for s in segments)
         n = len(segments)
-        self.total.setText(f"{n} segment{'s' if n != 1 else ''}, {stamp(total)} in all" if n else
+        self.total.setText(f"{n} segment{'s' if n != 1 else ''}, {clock_text(total)} in all" if n else
                            "No segments yet: set in (I) and out (O), then Enter.")
         self.remove_button.setEnabled(self.model.selected is not None)
 
@@ -136,6 +150,24 @@ class SegmentList(QWidget):
             return
         rows = {i.row() for i in self.table.selectedIndexes()}
         self.model.select(self._ids[min(rows)] if rows else None)
+
+    def rename(self, row: int, label: str) -> None:
+        """Name the segment of ``row`` (undoably), as editing its Label cell does."""
+        segment = self.model.segment(self._ids[row])
+        label = clean_label(label)
+        if label != segment.label:
+            self.undo_stack.push(RenameSegment(self.model, segment.id, segment.label, label))
+        else:
+            self._refill()  # the cell shows the kept label (stripped), not what was typed
+
+    @property
+    def undo_stack(self) -> QUndoStack:
+        return self.timeline.undo_stack
+
+    def _item_edited(self, item: QTableWidgetItem) -> None:
+        if self._syncing or item.column() != LABEL or item.row() >= len(self._ids):
+            return
+        self.rename(item.row(), item.text())
 
     def _remove_selected(self) -> None:
         if self.model.selected is not None:

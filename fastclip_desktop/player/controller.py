@@ -1,7 +1,7 @@
 """What the player is doing, and what the user asked of it: a Qt-free model.
 
-``PlayerController`` holds the player's state (file, duration, position, playing, speed, frame rate,
-end of file) and turns intents (play, pause, seek, step a frame, faster, slower) into calls on a
+``PlayerController`` holds the player's state (file, duration, position, playing, speed, direction,
+frame rate, end of file) and turns intents (play, stop, shuttle, seek, step a frame) into calls on a
 backend, the mpv adapter in the app or a fake in tests. The backend reports back through the
 ``on_*`` methods. Without a backend the controller acts the intents out on itself, so keys and
 the timeline work headless.
@@ -12,6 +12,12 @@ Listeners get the set of fields that changed; "target" means a seek was asked fo
 Seeks are coalesced: while one is under way (sent, no ``on_seek_done`` yet) a newer request
 replaces the waiting one instead of queueing behind it. Scrubbing therefore shows the latest
 position as fast as the decoder can go, and the exact seek on release always lands.
+
+J/K/L shuttle as in an NLE (Final Cut's rule, which Premiere and Avid share in spirit): L plays
+forward at 1x, and each further L doubles the speed (2x, 4x at most); J does the same in reverse.
+The key of the other direction first halves the speed back toward 1x in the current direction,
+and at 1x turns round to 1x the other way: at -2x, L gives -1x, and L again +1x. K stops and
+resets to 1x forward; Space stops the same way, or from a stop plays at 1x forward.
 """
 
 from __future__ import annotations
@@ -22,7 +28,9 @@ from typing import Protocol
 
 from ..observable import Observable
 
-SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.0, 4.0)
+SPEEDS = (0.25, 0.5, 1.0, 1.5, 2.0, 4.0)  # what set_speed accepts (clamped to the ends)
+SHUTTLE = (1.0, 2.0, 4.0)  # the J/L speeds
+MINUS, TIMES = "\u2212", "\u00d7"
 STALE_SEEK = 1.0  # seconds after which an unanswered seek no longer holds back the next one
 
 
@@ -31,8 +39,7 @@ class PlayerBackend(Protocol):
     def seek(self, t: float, exact: bool) -> None: ...
     def frame_step(self, frames: int) -> None: ...
     def set_speed(self, speed: float) -> None: ...
-
-
+    def set_direction(self, forward: bool) -> None: ...
 
 
 class PlayerController(Observable):
@@ -43,7 +50,8 @@ class PlayerController(Observable):
         self.duration = 0.0
         self.position = 0.0
         self.playing = False
-        self.speed = 1.0
+        self.speed = 1.0  # always positive; the sign is ``direction``
+        self.direction = 1  # +1 forward, -1 reverse
         self.fps = 0.0
         self.eof = False
         self._in_flight: tuple[float, float] | None = None  # (target, when sent)
@@ -81,18 +89,53 @@ class PlayerController(Observable):
     def frame_duration(self) -> float:
         return 1.0 / self.fps if self.fps > 0 else 1.0 / 30
 
+    @property
+    def speed_text(self) -> str:
+        """The rate to show beside the transport: "" at normal speed forward, else "2×", "−1×", "0.5×"."""
+        if self.speed == 1.0 and self.direction > 0:
+            return ""
+        return f"{MINUS if self.direction < 0 else ''}{self.speed:g}{TIMES}"
+
     # -- intents ------------------------------------------------------------------------------------
 
     def play(self) -> None:
-        if self.eof or (self.duration and self.position >= self.duration - self.frame_duration / 2):
-            self.seek(0.0, exact=True)  # play at the end starts again from the top
+        """Play at the current speed and direction; forward from the end starts again from the top."""
+        at_end = self.eof or (self.duration and self.position >= self.duration - self.frame_duration / 2)
+        if self.direction > 0 and at_end:
+            self.seek(0.0, exact=True)
         self._pause(False)
 
     def pause(self) -> None:
         self._pause(True)
 
+    def stop(self) -> None:
+        """K: pause, and back to 1x forward for the next play."""
+        self._pause(True)
+        self._set_rate(1, 1.0)
+
     def toggle_play(self) -> None:
-        self.pause() if self.playing else self.play()
+        """Space (and the Play button): stop when playing, else play at 1x forward."""
+        if self.playing:
+            self.stop()
+        else:
+            self._set_rate(1, 1.0)
+            self.play()
+
+    def shuttle(self, direction: int) -> None:
+        """L (``direction`` +1) or J (-1): start at 1x that way, speed up that way (2x, 4x), or, if
+        playing the other way, slow down toward 1x and then turn round (see the module's notes)."""
+        direction = 1 if direction > 0 else -1
+        if not self.playing:
+            self._set_rate(direction, 1.0)
+            self.play()
+        elif direction == self.direction:
+            faster = [s for s in SHUTTLE if s > self.speed + 1e-9]
+            self._set_rate(direction, faster[0] if faster else SHUTTLE[-1])
+        elif self.speed > SHUTTLE[0] + 1e-9:
+            slower = [s for s in SHUTTLE if s < self.speed - 1e-9]
+            self._set_rate(self.direction, slower[-1])
+        else:
+            self._set_rate(direction, SHUTTLE[0])
 
     def seek(self, t: float, exact: bool = True) -> None:
         """Go to ``t`` seconds: ``exact`` lands on that frame, otherwise on the keyframe before (fast)."""
@@ -111,34 +154,33 @@ class PlayerController(Observable):
         self.seek(self.target + seconds, exact=True)
 
     def step(self, frames: int = 1) -> None:
-        """One frame forward (positive) or back (negative); pauses."""
+        """One frame forward (positive) or back (negative); pauses. After reverse play the player
+        turns forward first and steps by an exact seek (mpv's frame steps follow the play direction,
+        and one sent while it turns round is lost)."""
         if frames == 0:
             return
         self._set(playing=False)
         if self.backend is None:
             self._set(position=self.clamp(self.position + frames * self.frame_duration))
             return
+        if self.direction < 0:
+            self.backend.set_paused(True)
+            self.set_direction(True)
+            self.seek(self.target + frames * self.frame_duration, exact=True)
+            return
         self.backend.frame_step(frames)
 
     def set_speed(self, speed: float) -> None:
         speed = min(SPEEDS[-1], max(SPEEDS[0], speed))
-        if self.backend is not None:
+        if self.backend is not None and speed != self.speed:
             self.backend.set_speed(speed)
         self._set(speed=speed)
 
-    def faster(self) -> None:
-        """L: the next speed up; starts playing if paused."""
-        higher = [s for s in SPEEDS if s > self.speed + 1e-9]
-        if self.playing and higher:
-            self.set_speed(higher[0])
-        if not self.playing:
-            self.play()
-
-    def slower(self) -> None:
-        """J: the next speed down."""
-        lower = [s for s in SPEEDS if s < self.speed - 1e-9]
-        if lower:
-            self.set_speed(lower[-1])
+    def set_direction(self, forward: bool) -> None:
+        direction = 1 if forward else -1
+        if self.backend is not None and direction != self.direction:
+            self.backend.set_direction(forward)
+        self._set(direction=direction)
 
     def clamp(self, t: float) -> float:
         upper = self.duration if self.duration > 0 else float("inf")
@@ -167,6 +209,9 @@ class PlayerController(Observable):
     def on_speed(self, speed: float) -> None:
         self._set(speed=float(speed))
 
+    def on_direction(self, forward: bool) -> None:
+        self._set(direction=1 if forward else -1)
+
     def on_fps(self, fps: float | None) -> None:
         self._set(fps=float(fps or 0.0))
 
@@ -188,6 +233,10 @@ class PlayerController(Observable):
         self._in_flight = (t, self.clock())
         self._set("target", eof=False)
         self.backend.seek(t, exact)
+
+    def _set_rate(self, direction: int, speed: float) -> None:
+        self.set_direction(direction > 0)
+        self.set_speed(speed)
 
     def _pause(self, paused: bool) -> None:
         if self.backend is not None:

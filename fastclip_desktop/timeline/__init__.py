@@ -5,7 +5,8 @@ Import the Qt parts from their modules: ``timeline.widget.TimelineWidget``, ``ti
 """
 
 from .keymap import KEYMAP, action_for, perform
-from .model import KEYFRAME, PRECISE, Segment, TimelineModel
+from .model import KEYFRAME, PRECISE, Marks, Segment, TimelineModel
 from .player_link import PlayerLink
 
-__all__ = ["KEYFRAME", "KEYMAP", "PRECISE", "PlayerLink", "Segment", "TimelineModel", "action_for", "perform"]
+__all__ = ["KEYFRAME", "KEYMAP", "PRECISE", "Marks", "PlayerLink", "Segment", "TimelineModel", "action_for",
+           "perform"]

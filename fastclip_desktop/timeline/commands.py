@@ -17,21 +17,38 @@ def _span(s: Segment) -> str:
 
 
 class AddSegment(QUndoCommand):
-    def __init__(self, model: TimelineModel, start: float, end: float):
+    def __init__(self, model: TimelineModel, start: float, end: float, label: str = ""):
         super().__init__("Add segment")
-        self.model, self.start, self.end = model, start, end
+        self.model, self.start, self.end, self.label = model, start, end, label
         self.segment: Segment | None = None
 
     def redo(self) -> None:
         if self.segment is None:
-            self.segment = self.model.add_segment(self.start, self.end)  # snaps in keyframe mode
+            self.segment = self.model.add_segment(self.start, self.end, self.label)  # snaps in keyframe mode
             self.setText(f"Add segment {_span(self.segment)}")
         else:
             self.model.insert_segment(self.segment)
-            self.model.select(self.segment.id)
 
     def undo(self) -> None:
         self.model.remove_segment(self.segment.id)
+
+
+class AddSegments(QUndoCommand):
+    """Several segments added at once (an imported file): one undo removes them all."""
+
+    def __init__(self, model: TimelineModel, spans, text: str):
+        super().__init__(text)
+        self.model, self.spans = model, list(spans)
+        self.segments: list[Segment] | None = None
+
+    def redo(self) -> None:
+        if self.segments is None:
+            self.segments = self.model.add_segments(self.spans)
+        else:
+            self.model.insert_segments(self.segments)
+
+    def undo(self) -> None:
+        self.model.remove_segments(s.id for s in self.segments)
 
 
 class RemoveSegment(QUndoCommand):
@@ -45,7 +62,6 @@ class RemoveSegment(QUndoCommand):
 
     def undo(self) -> None:
         self.model.insert_segment(self.segment, self.index)
-        self.model.select(self.segment.id)
 
 
 class _SpanChange(QUndoCommand):
@@ -68,3 +84,17 @@ class MoveSegment(_SpanChange):
 
 class ResizeSegment(_SpanChange):
     verb = "Resize"
+
+
+class RenameSegment(QUndoCommand):
+    """A segment's label changed from ``before`` to ``after``."""
+
+    def __init__(self, model: TimelineModel, segment_id: int, before: str, after: str):
+        super().__init__(f"Rename segment to “{after}”" if after else "Clear segment label")
+        self.model, self.segment_id, self.before, self.after = model, segment_id, before, after
+
+    def redo(self) -> None:
+        self.model.set_label(self.segment_id, self.after)
+
+    def undo(self) -> None:
+        self.model.set_label(self.segment_id, self.before)

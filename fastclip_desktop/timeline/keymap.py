@@ -14,9 +14,11 @@ from .model import TimelineModel
 
 KEYMAP = {
     "Space": "toggle_play",
-    "K": "toggle_play",
-    "J": "slower",
-    "L": "faster",
+    "K": "stop",
+    "J": "shuttle_back",
+    "L": "shuttle_forward",
+    "Home": "go_start",
+    "End": "go_end",
     "Left": "back_second",
     "Right": "forward_second",
     "Comma": "frame_back",
@@ -48,10 +50,14 @@ def perform(action: str, model: TimelineModel, player: PlayerController, edits: 
     """Do ``action``; False when it could not apply (no keyframes yet, nothing marked, ...)."""
     if action == "toggle_play":
         player.toggle_play()
-    elif action == "slower":
-        player.slower()
-    elif action == "faster":
-        player.faster()
+    elif action == "stop":
+        player.stop()
+    elif action in ("shuttle_forward", "shuttle_back"):
+        player.shuttle(1 if action == "shuttle_forward" else -1)
+    elif action in ("go_start", "go_end"):
+        t = model.start if action == "go_start" else model.end
+        player.seek(t, exact=True)
+        model.set_playhead(t, follow=True)
     elif action in ("back_second", "forward_second"):
         player.nudge(-1.0 if action == "back_second" else 1.0)
     elif action in ("frame_back", "frame_forward"):
@@ -62,7 +68,7 @@ def perform(action: str, model: TimelineModel, player: PlayerController, edits: 
         if k is None:
             return False
         player.seek(k, exact=True)
-        model.set_playhead(k)
+        model.set_playhead(k, follow=True)
     elif action == "set_in":
         model.set_in(model.playhead)
     elif action == "set_out":

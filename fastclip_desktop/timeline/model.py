@@ -7,18 +7,27 @@ start of a cut snaps to a keyframe, because that is where a keyframe (lossless) 
 ``real_span`` says where any segment's cut lands, so the view can show it. The end of a cut is not
 snapped: a keyframe cut ends where it is asked to.
 
+Segments carry a label. Overlapping segments are laid out in lanes (``lanes``), so a view can draw
+each one where no other hides it.
+
 Listeners get the set of fields that changed: "media", "playhead", "view", "marks", "segments",
 "selection", "mode", "keyframes".
+
+``marks()`` is a snapshot of the user's marking work (segments with their ids and labels, in/out,
+selection, the visible range) and ``restore_marks`` puts one back exactly, for keeping the work
+between sessions.
 """
 
 from __future__ import annotations
 
 import bisect
-import itertools
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from engine.keyframe_index import KeyframeIndex
+from engine.library.edits import MAX_LABEL
 
 from ..observable import Observable
 
@@ -26,7 +35,8 @@ PRECISE, KEYFRAME = "precise", "keyframe"
 MIN_VIEW = 0.25  # seconds: the narrowest visible range (the deepest zoom)
 MIN_SEGMENT = 0.04  # seconds: the shortest segment an edit can leave (about a frame)
 SNAP_SLACK = 1e-6  # a position a hair before a keyframe (float noise) still counts as on it
-
+PAGE_LEAD = 0.1  # following the playhead, a new page shows it this share of the view from its edge
+REVEAL_MARGIN = 0.05  # share of the view kept free beside a segment scrolled into view
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,16 +44,44 @@ class Segment:
     id: int
     start: float
     end: float
+    label: str = ""
 
     @property
     def duration(self) -> float:
         return self.end - self.start
 
 
+@dataclass(frozen=True, slots=True)
+class Marks:
+    """A snapshot of the marking work on one file: what ``restore_marks`` puts back exactly.
+
+    ``segments`` are in the model's order (the order they were added), with their ids and labels.
+    """
+
+    segments: tuple[Segment, ...] = ()
+    in_point: float | None = None
+    out_point: float | None = None
+    selected: int | None = None
+    view_start: float = 0.0
+    view_end: float = 0.0
+
+    def segment_tuples(self) -> list[tuple[float, float, str]]:
+        """The segments as plain (start, end, label) data, in timeline order (for the library)."""
+        ordered = sorted(self.segments, key=lambda s: (s.start, s.end, s.id))
+        return [(s.start, s.end, s.label) for s in ordered]
+
+
+def clean_label(text: str) -> str:
+    """A label as kept: one line (control characters become spaces), stripped, at most MAX_LABEL long."""
+    text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in str(text))
+    return text.strip()[:MAX_LABEL].strip()
+
+
 class TimelineModel(Observable):
     def __init__(self, duration: float = 0.0, start: float = 0.0):
         Observable.__init__(self)
-        self._ids = itertools.count(1)
+        self._next_id = 1
+        self._lanes: dict[int, int] | None = None  # lanes() until the segments change
         self.mode = PRECISE
         self.keyframes: KeyframeIndex | None = None
         self._keyframe_times: list[float] = []
@@ -58,8 +96,6 @@ class TimelineModel(Observable):
         self.out_point: float | None = None
         self.segments: list[Segment] = []
         self.selected: int | None = None
-
-    # -- observing ----------------------------------------------------------------------------------
 
     # -- the media ----------------------------------------------------------------------------------
 
@@ -77,14 +113,20 @@ class TimelineModel(Observable):
         return min(self.end, max(self.start, float(t)))
 
     def set_playhead(self, t: float, follow: bool = False) -> None:
-        """Move the playhead; with ``follow`` (playback) the view pages along when it leaves it."""
+        """Move the playhead; with ``follow`` (the player moved it: playback, keys, seeks) the view
+        turns a page when the playhead leaves it: past the right edge the new page shows it near its
+        left edge, past the left edge (reverse playback, a jump back) near its right edge."""
         t = self.clamp(t)
-        if t != self.playhead:
-            self.playhead = t
-            self._changed("playhead")
+        if t == self.playhead:
+            return
+        self.playhead = t
+        changed = {"playhead"}
         if follow and not self.view_start <= t <= self.view_end:
-            span = self.view_end - self.view_start
-            self.set_view(t - 0.1 * span, t + 0.9 * span)
+            span, lead = self.view_span, PAGE_LEAD * self.view_span
+            page = (t - lead, t - lead + span) if t > self.view_end else (t + lead - span, t + lead)
+            self.view_start, self.view_end = self._fit_view(*page)
+            changed.add("view")
+        self._changed(*changed)
 
     # -- the visible range --------------------------------------------------------------------------
 
@@ -94,11 +136,37 @@ class TimelineModel(Observable):
 
     def set_view(self, t0: float, t1: float) -> None:
         """Show [t0, t1], kept inside the media and at least MIN_VIEW wide (or the whole media)."""
+        view = self._fit_view(t0, t1)
+        if view != (self.view_start, self.view_end):
+            self.view_start, self.view_end = view
+            self._changed("view")
+
+    def _fit_view(self, t0: float, t1: float) -> tuple[float, float]:
         span = min(max(t1 - t0, min(MIN_VIEW, self.duration)), self.duration)
         t0 = min(max(t0, self.start), self.end - span)
-        if (t0, t0 + span) != (self.view_start, self.view_end):
-            self.view_start, self.view_end = t0, t0 + span
-            self._changed("view")
+        return t0, t0 + span
+
+    def reveal(self, t0: float, t1: float) -> None:
+        """Scroll so [t0, t1] is fully visible (with a small margin), keeping the zoom when it fits;
+        zoom out just enough when it does not. Nothing moves when it is already visible."""
+        self._changed(*self._reveal(t0, t1))
+
+    def _reveal(self, t0: float, t1: float) -> set[str]:
+        """``reveal`` without telling the listeners: {"view"} if the view moved, else {}."""
+        t0, t1 = self.clamp(min(t0, t1)), self.clamp(max(t0, t1))
+        if self.view_start <= t0 and t1 <= self.view_end:
+            return set()
+        span, length = self.view_span, t1 - t0
+        margin = REVEAL_MARGIN * span
+        if length + 2 * margin <= span:
+            view = (t0 - margin, t0 - margin + span) if t0 < self.view_start else (t1 + margin - span, t1 + margin)
+        else:
+            view = (t0 - REVEAL_MARGIN * length, t1 + REVEAL_MARGIN * length)
+        view = self._fit_view(*view)
+        if view == (self.view_start, self.view_end):
+            return set()
+        self.view_start, self.view_end = view
+        return {"view"}
 
     def zoom(self, factor: float, anchor: float) -> None:
         """Zoom in (factor > 1) or out around ``anchor``: the time under the cursor stays under it."""
@@ -227,18 +295,53 @@ class TimelineModel(Observable):
         """The segments by start time (the order a joined export plays them)."""
         return sorted(self.segments, key=lambda s: (s.start, s.end, s.id))
 
-    def add_segment(self, start: float, end: float) -> Segment:
-        start, end = self._span(self.snap_start(start), end)
-        segment = Segment(next(self._ids), start, end)
-        self.segments.append(segment)
-        self.selected = segment.id
-        self._changed("segments", "selection")
-        return segment
+    def add_segment(self, start: float, end: float, label: str = "") -> Segment:
+        """A new segment (its start snapped in keyframe mode), selected and scrolled into view."""
+        return self.add_segments([(start, end, label)])[0]
+
+    def add_segments(self, spans: Iterable) -> list[Segment]:
+        """New segments from (start, end[, label]) each, in one change (an import): starts snapped
+        in keyframe mode, the first in timeline order selected, all of them scrolled into view."""
+        made = []
+        for item in spans:
+            start, end, label = (*item, "")[:3]
+            start, end = self._span(self.snap_start(start), end)
+            made.append(Segment(self._new_id(), start, end, clean_label(label)))
+        if made:
+            self.insert_segments(made)
+        return made
+
+    def insert_segments(self, segments: Iterable[Segment], index: int | None = None) -> None:
+        """Put segments back exactly as they were (undo of a removal, redo of an add), at ``index``
+        of the model's order (the end by default), the first in timeline order selected and all
+        scrolled into view, in one change."""
+        segments = list(segments)
+        ids = {s.id for s in self.segments}
+        if any(s.id in ids for s in segments) or len({s.id for s in segments}) != len(segments):
+            raise ValueError("a segment with that id is already there")
+        at = len(self.segments) if index is None else index
+        self.segments[at:at] = segments
+        self._next_id = max([self._next_id, *(s.id + 1 for s in segments)])
+        first = min(segments, key=lambda s: (s.start, s.end, s.id))
+        self.selected = first.id
+        changed = {"segments", "selection"}
+        changed |= self._reveal(min(s.start for s in segments), max(s.end for s in segments))
+        self._changed(*changed)
 
     def insert_segment(self, segment: Segment, index: int | None = None) -> None:
-        """Put back a segment exactly as it was (undo of a removal, redo of an add)."""
-        self.segments.insert(len(self.segments) if index is None else index, segment)
-        self._changed("segments")
+        self.insert_segments([segment], index)
+
+    def remove_segments(self, segment_ids: Iterable[int]) -> None:
+        """Remove several segments in one change (undo of an import)."""
+        gone = set(segment_ids)
+        for segment_id in gone:
+            self.segment(segment_id)  # each must exist
+        self.segments = [s for s in self.segments if s.id not in gone]
+        changed = {"segments"}
+        if self.selected in gone:
+            self.selected = None
+            changed.add("selection")
+        self._changed(*changed)
 
     def remove_segment(self, segment_id: int) -> tuple[Segment, int]:
         index = self.index_of(segment_id)
@@ -255,6 +358,15 @@ class TimelineModel(Observable):
         index = self.index_of(segment_id)
         start, end = self._span(start, end)
         segment = replace(self.segments[index], start=start, end=end)
+        if segment != self.segments[index]:
+            self.segments[index] = segment
+            self._changed("segments")
+        return segment
+
+    def set_label(self, segment_id: int, label: str) -> Segment:
+        """Name a segment (the label is kept as one stripped line of at most MAX_LABEL characters)."""
+        index = self.index_of(segment_id)
+        segment = replace(self.segments[index], label=clean_label(label))
         if segment != self.segments[index]:
             self.segments[index] = segment
             self._changed("segments")
@@ -289,17 +401,44 @@ class TimelineModel(Observable):
             self.selected = segment_id
             self._changed("selection")
 
-    def segment_at(self, t: float) -> Segment | None:
-        """The segment under ``t``: the selected one first, then the latest added."""
-        hits = [s for s in self.segments if s.start <= t <= s.end]
+    def lanes(self) -> dict[int, int]:
+        """Segment id -> lane (0, 1, ...): overlapping segments never share a lane. Greedy interval
+        partitioning in timeline order, each segment taking the lowest lane free at its start
+        (segments that only touch share one); it uses as few lanes as the deepest overlap needs."""
+        if self._lanes is None:
+            lane_ends: list[float] = []
+            self._lanes = {}
+            for s in self.ordered():
+                lane = next((i for i, end in enumerate(lane_ends) if end <= s.start), len(lane_ends))
+                if lane == len(lane_ends):
+                    lane_ends.append(s.end)
+                else:
+                    lane_ends[lane] = s.end
+                self._lanes[s.id] = lane
+        return dict(self._lanes)
+
+    def lane_count(self) -> int:
+        self.lanes()
+        return max(self._lanes.values(), default=-1) + 1
+
+    def _in_lane(self, lane: int | None) -> list[Segment]:
+        if lane is None:
+            return self.segments
+        lanes = self.lanes()
+        return [s for s in self.segments if lanes[s.id] == lane]
+
+    def segment_at(self, t: float, lane: int | None = None) -> Segment | None:
+        """The segment under ``t`` (in ``lane`` when given): the selected one first, then the latest added."""
+        hits = [s for s in self._in_lane(lane) if s.start <= t <= s.end]
         if not hits:
             return None
         return next((s for s in hits if s.id == self.selected), hits[-1])
 
-    def edge_at(self, t: float, slack: float) -> tuple[Segment, str] | None:
-        """The segment edge within ``slack`` seconds of ``t`` (closest first, the selected one winning ties)."""
+    def edge_at(self, t: float, slack: float, lane: int | None = None) -> tuple[Segment, str] | None:
+        """The segment edge within ``slack`` seconds of ``t`` (in ``lane`` when given; closest first,
+        the selected one winning ties)."""
         best = None
-        for s in self.segments:
+        for s in self._in_lane(lane):
             for edge, at in (("start", s.start), ("end", s.end)):
                 d = abs(at - t)
                 if d <= slack:
@@ -307,6 +446,54 @@ class TimelineModel(Observable):
                     if best is None or key < best[0]:
                         best = (key, s, edge)
         return None if best is None else (best[1], best[2])
+
+    # -- keeping the work ---------------------------------------------------------------------------
+
+    def marks(self) -> Marks:
+        """A snapshot of the marking work: segments (ids, labels), in/out, selection and the view."""
+        return Marks(tuple(self.segments), self.in_point, self.out_point, self.selected,
+                     self.view_start, self.view_end)
+
+    def marks_from(self, segments: Iterable, in_point: float | None = None, out_point: float | None = None,
+                   view: tuple[float, float] | None = None) -> Marks:
+        """Marks made of plain data, for ``restore_marks``: ``segments`` are (start, end[, label]) or
+        objects with start, end and label (the library's MarkedSegment); each gets a new id, so it never
+        collides with one an undo command holds. No view: the whole file."""
+        made = []
+        for item in segments:
+            if hasattr(item, "start"):
+                start, end, label = item.start, item.end, getattr(item, "label", "")
+            else:
+                start, end, label = (*item, "")[:3]
+            made.append(Segment(self._new_id(), float(start), float(end), clean_label(label or "")))
+        t0, t1 = view if view is not None else (self.start, self.end)
+        return Marks(tuple(made), in_point, out_point, None, float(t0), float(t1))
+
+    def restore_marks(self, marks: Marks) -> None:
+        """Put ``marks`` back exactly: the same segments with the same ids (new ids start past them),
+        in/out, selection and view (kept inside the media). The undo stack is not touched: commands
+        made before still apply, as they name segments by id."""
+        ids = [s.id for s in marks.segments]
+        if len(set(ids)) != len(ids):
+            raise ValueError("each segment of the marks needs its own id")
+        self.segments = list(marks.segments)
+        self._next_id = max([self._next_id, *(i + 1 for i in ids)])
+        self.in_point, self.out_point = marks.in_point, marks.out_point
+        self.selected = marks.selected if marks.selected in ids else None
+        if marks.view_end > marks.view_start:
+            self.view_start, self.view_end = self._fit_view(marks.view_start, marks.view_end)
+        else:
+            self.view_start, self.view_end = self.start, self.end
+        self._changed("segments", "marks", "selection", "view")
+
+    def _changed(self, *what: str) -> None:
+        if "segments" in what:  # every change of the segments is told: the lanes are laid out again
+            self._lanes = None
+        Observable._changed(self, *what)
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id - 1
 
     def _span(self, start: float, end: float) -> tuple[float, float]:
         start, end = self.clamp(min(start, end)), self.clamp(max(start, end))

@@ -1,9 +1,13 @@
 """Keeps a TimelineModel in step with a PlayerController, free of Qt.
 
 A new file in the player resets the timeline to its duration; the playhead follows the player
-(where it is going while a seek is under way, and paging the view along during playback), except
-while the user drags it: then the playhead follows the mouse and the player follows the playhead,
-keyframe seeks while dragging and an exact seek on release.
+(where it is going while a seek is under way), except while the user drags it: then the playhead
+follows the mouse and the player follows the playhead, keyframe seeks while dragging and an exact
+seek on release.
+
+Whenever the player moves the playhead (playback either way, keys, a seek asked from elsewhere) the
+view turns a page if the playhead left it, so it is never out of sight; a scrub needs no following,
+the playhead is under the mouse.
 """
 
 from __future__ import annotations
@@ -36,4 +40,4 @@ class PlayerLink:
             self._media_pending = False
             m.set_media(p.duration)
         if changed & {"position", "target"} and not self.scrubbing:
-            m.set_playhead(p.target if p.seeking else p.position, follow=p.playing)
+            m.set_playhead(p.target if p.seeking else p.position, follow=True)

@@ -1,23 +1,35 @@
 """TimelineWidget: draws a TimelineModel and turns mouse, wheel and keys into changes of it.
 
-From the top: a ruler with time labels and keyframe ticks, the thumbnail strip, the waveform and
-the segment lane. Over them: the in/out band, the segments (in keyframe mode, a hatched lead-in
-shows where a cut really starts), and the playhead. Dragging on the ruler, pictures or waveform
-scrubs (``scrub(t, final)``: keyframe seeks while dragging, exact on release); a segment's edge
-resizes it, its bar in the lane moves it; the wheel zooms around the cursor (Shift+wheel scrolls).
-Every segment edit goes through the QUndoStack. Painting only reads what is already in memory.
+From the top (``ROWS``): a ruler with time labels and keyframe ticks, the thumbnail strip, the
+waveform and the segment lane. Over them: the in/out band, the segments (in keyframe mode, a hatched
+lead-in shows where a cut really starts), and the playhead. Overlapping segments are drawn in
+sub-rows of the segment lane (the model's ``lanes``), which share the lane's fixed height, so none
+hides another and the widget never changes height. A bar shows the segment's number, its label
+(elided) and its length, as far as there is room.
+
+Dragging on the ruler, pictures or waveform scrubs (``scrub(t, final)``: keyframe seeks while
+dragging, exact on release); a segment's edge resizes it, its bar in the lane moves it (in the lane,
+only the sub-row under the mouse is hit); the wheel zooms around the cursor, or around the playhead
+while playing (Shift+wheel scrolls). Dropping a ``.csv`` of segments (start,end,label) adds them all
+as one undoable edit; a file that cannot be read is reported through ``message``. Every segment
+edit goes through the QUndoStack. Painting only reads what is already in memory.
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QMimeData, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
     QFont,
+    QFontMetricsF,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -30,18 +42,26 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from engine.errors import FastClipError
+from engine.segment_files import from_csv
 from engine.thumbnails import ThumbnailStrip
+from engine.timeline import clock_text
 from engine.waveform import Waveform
 
 from ..player.controller import PlayerController
 from ..worker_adapter import emit
-from .commands import AddSegment, MoveSegment, RemoveSegment, ResizeSegment
+from .commands import AddSegment, AddSegments, MoveSegment, RemoveSegment, ResizeSegment
 from .keymap import action_for, perform
-from .model import KEYFRAME, TimelineModel
+from .model import KEYFRAME, Segment, TimelineModel
 from .player_link import PlayerLink
 
-RULER_H, THUMBS_H, WAVE_H, LANE_H = 22, 54, 44, 24
+RULER_H, THUMBS_H, WAVE_H, LANE_H = 20, 44, 36, 30
+# The rows from the top. Another lane (the AI's moments, say) is one more entry here and a painter.
+ROWS = (("ruler", RULER_H), ("pictures", THUMBS_H), ("waveform", WAVE_H), ("segments", LANE_H))
+HEIGHT = sum(h for _, h in ROWS)
+MIN_SUBLANE_H = 6  # a sub-row of the segment lane is this high at least, while LANE_H holds them
 EDGE_PX = 6  # how near an edge the mouse must be to grab it
+MAX_CSV_BYTES = 2_000_000  # a segments file is small; a bigger one is surely not one
 TICK_STEPS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
 
 COLORS = {
@@ -69,7 +89,8 @@ KEY_NAMES = {
     Qt.Key.Key_Left: "Left", Qt.Key.Key_Right: "Right", Qt.Key.Key_Comma: "Comma",
     Qt.Key.Key_Period: "Period", Qt.Key.Key_Up: "Up", Qt.Key.Key_Down: "Down", Qt.Key.Key_I: "I",
     Qt.Key.Key_O: "O", Qt.Key.Key_Return: "Return", Qt.Key.Key_Enter: "Enter",
-    Qt.Key.Key_Delete: "Delete", Qt.Key.Key_Backspace: "Backspace",
+    Qt.Key.Key_Delete: "Delete", Qt.Key.Key_Backspace: "Backspace", Qt.Key.Key_Home: "Home",
+    Qt.Key.Key_End: "End",
 }
 MODIFIER_NAMES = {
     Qt.KeyboardModifier.ControlModifier: "Ctrl", Qt.KeyboardModifier.AltModifier: "Alt",
@@ -77,19 +98,20 @@ MODIFIER_NAMES = {
 }
 
 
-def clock_text(t: float, step: float = 1.0) -> str:
-    """m:ss (h:mm:ss past an hour), with tenths when the ruler's step is under a second."""
-    t = max(0.0, t)
-    tenths = step < 1
-    whole = int(t + 1e-6) if not tenths else int(t)
-    h, rem = divmod(whole, 3600)
-    m, s = divmod(rem, 60)
-    text = f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-    return text + (f".{int(round((t - whole) * 10)) % 10}" if tenths else "")
+def ruler_text(t: float, step: float) -> str:
+    """A ruler label: m:ss (h:mm:ss past an hour), with tenths when the ticks are under a second apart."""
+    return clock_text(t, 1 if step < 1 else 0)
+
+
+def csv_paths(mime: QMimeData) -> list[Path]:
+    """The local .csv files a drag carries."""
+    return [Path(url.toLocalFile()) for url in mime.urls()
+            if url.isLocalFile() and url.toLocalFile().lower().endswith(".csv")]
 
 
 class TimelineWidget(QWidget):
     scrub = Signal(float, bool)  # time, final (mouse released)
+    message = Signal(str)  # something the user should read (a dropped file that could not be used)
 
     def __init__(self, model: TimelineModel, player: PlayerController | None = None,
                  undo_stack: QUndoStack | None = None, parent: QWidget | None = None):
@@ -106,14 +128,15 @@ class TimelineWidget(QWidget):
         self._wave_cache: tuple[tuple, QImage] | None = None
         self._drag: dict | None = None
         self.setMouseTracking(True)
+        self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setMinimumHeight(RULER_H + THUMBS_H + WAVE_H + LANE_H)
+        self.setMinimumHeight(HEIGHT)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         unsubscribe_model, unsubscribe_player = self._unsubscribe, self.link.unsubscribe
         self.destroyed.connect(lambda: (unsubscribe_model(), unsubscribe_player()))  # nothing of self: it is gone
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
-        return QSize(800, RULER_H + THUMBS_H + WAVE_H + LANE_H)
+        return QSize(800, HEIGHT)
 
     # -- data that arrives from the worker adapter --------------------------------------------------
 
@@ -144,6 +167,40 @@ class TimelineWidget(QWidget):
     def remove_segment(self, segment_id: int) -> None:
         self.undo_stack.push(RemoveSegment(self.model, segment_id))
 
+    def add_segments(self, spans, text: str = "Add segments") -> None:
+        """Add (start, end[, label]) spans as one undoable edit: one undo removes them all."""
+        spans = list(spans)
+        if spans:
+            self.undo_stack.push(AddSegments(self.model, spans, text))
+
+    def import_csv(self, paths: list[Path]) -> int:
+        """Add the segments of CSV files (start,end,label) as one undoable edit; returns how many.
+        If any file cannot be read or parsed, nothing is added and ``message`` says why."""
+        spans, names = [], []
+        for path in paths:
+            try:
+                if path.stat().st_size > MAX_CSV_BYTES:
+                    raise ValueError("it is too large for a list of segments")
+                raw = path.read_bytes()
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:  # a spreadsheet's export on Windows, most likely
+                    text = raw.decode("cp1252", errors="replace")
+                spans += [(s.start, s.end, s.label) for s in from_csv(text, duration=self.model.duration)]
+            except FastClipError as e:
+                emit(self.message, f"{path.name}: {e.message}. No segments were added.")
+                return 0
+            except (OSError, ValueError) as e:
+                emit(self.message, f"Could not read {path.name}: {e}. No segments were added.")
+                return 0
+            names.append(path.name)
+        if not spans:
+            emit(self.message, f"No segments in {', '.join(names)}.")
+            return 0
+        n = len(spans)
+        self.add_segments(spans, f"Import {n} segment{'s' if n != 1 else ''} from {', '.join(names)}")
+        return n
+
     # -- geometry -----------------------------------------------------------------------------------
 
     def time_at(self, x: float) -> float:
@@ -152,11 +209,75 @@ class TimelineWidget(QWidget):
     def x_of(self, t: float) -> float:
         return self.model.x_of(t, self.width())
 
+    def row_rect(self, name: str) -> QRectF:
+        """Where a row of ``ROWS`` ("ruler", "pictures", "waveform", "segments") is drawn."""
+        top = 0
+        for row, height in ROWS:
+            if row == name:
+                return QRectF(0, top, self.width(), height)
+            top += height
+        raise KeyError(name)
+
     def lane_rect(self) -> QRectF:
-        return QRectF(0, RULER_H + THUMBS_H + WAVE_H, self.width(), LANE_H)
+        return self.row_rect("segments")
+
+    def sublane_rect(self, lane: int, count: int | None = None) -> QRectF:
+        """Sub-row ``lane`` of the segment lane when there are ``count`` (the model's by default):
+        they share the lane's height (MIN_SUBLANE_H each while it holds them; thinner past that)."""
+        area = self.lane_rect()
+        count = max(1, self.model.lane_count() if count is None else count)
+        h = area.height() / count
+        return QRectF(area.left(), area.top() + lane * h, area.width(), h)
+
+    def lane_at(self, y: float) -> int | None:
+        """The sub-row of the segment lane under ``y`` (None outside the lane)."""
+        area = self.lane_rect()
+        if not area.top() <= y <= area.bottom():
+            return None
+        count = max(1, self.model.lane_count())
+        return min(count - 1, max(0, int((y - area.top()) / (area.height() / count))))
+
+    def segment_rect(self, segment_id: int) -> QRectF:
+        """The bar of a segment in its sub-row of the lane."""
+        return self._bar_rect(self.model.segment(segment_id), self.model.lanes(), self.model.lane_count())
+
+    def _bar_rect(self, segment: Segment, lanes: dict[int, int], count: int) -> QRectF:
+        row = self.sublane_rect(lanes[segment.id], count)
+        pad = 3 if row.height() >= 18 else 1 if row.height() >= MIN_SUBLANE_H else 0
+        x0, x1 = self.x_of(segment.start), self.x_of(segment.end)
+        return QRectF(x0, row.top() + pad, max(2.0, x1 - x0), row.height() - 2 * pad)
+
+    def bar_text(self, segment: Segment, number: int, width: float) -> str:
+        """What a bar ``width`` px wide says: its number, its label and its length, as far as they fit
+        (the label elided first, then the length dropped)."""
+        metrics = QFontMetricsF(self._bar_font())
+        length = clock_text(segment.duration, 1)
+        head = f"{number}  {segment.label}" if segment.label else str(number)
+        full = f"{head}  ·  {length}" if segment.label else f"{head}  {length}"
+        if metrics.horizontalAdvance(full) <= width:
+            return full
+        if metrics.horizontalAdvance(str(number)) > width:
+            return ""
+        return metrics.elidedText(head, Qt.TextElideMode.ElideRight, width)
+
+    def _bar_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPixelSize(11)
+        return font
 
     def _in_lane(self, y: float) -> bool:
-        return y >= RULER_H + THUMBS_H + WAVE_H
+        return y >= self.lane_rect().top()
+
+    def _hits(self, t: float, y: float) -> tuple[tuple[Segment, str] | None, Segment | None]:
+        """(edge, body) under the mouse: on the pictures and the waveform, the edge of any segment; in
+        the lane, the edge or the bar of a segment in the sub-row under the mouse; on the ruler, none."""
+        if y < self.row_rect("pictures").top():
+            return None, None
+        slack = EDGE_PX / max(self.width(), 1) * self.model.view_span
+        lane = self.lane_at(y)
+        if lane is None:
+            return self.model.edge_at(t, slack), None
+        return self.model.edge_at(t, slack, lane), self.model.segment_at(t, lane)
 
     # -- mouse, wheel, keys -------------------------------------------------------------------------
 
@@ -165,9 +286,7 @@ class TimelineWidget(QWidget):
             return super().mousePressEvent(event)
         x, y = event.position().x(), event.position().y()
         t = self.time_at(x)
-        slack = EDGE_PX / max(self.width(), 1) * self.model.view_span
-        edge = self.model.edge_at(t, slack) if y >= RULER_H else None
-        hit = self.model.segment_at(t) if self._in_lane(y) else None
+        edge, hit = self._hits(t, y)
         if edge:
             segment, which = edge
             self.model.select(segment.id)
@@ -198,9 +317,9 @@ class TimelineWidget(QWidget):
         event.accept()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._drag is None or event.button() != Qt.MouseButton.LeftButton:
+            return super().mouseReleaseEvent(event)  # another button: the left one still drags
         drag, self._drag = self._drag, None
-        if drag is None or event.button() != Qt.MouseButton.LeftButton:
-            return super().mouseReleaseEvent(event)
         t = self.time_at(event.position().x())
         if drag["kind"] == "scrub":
             self._scrub(t, final=True)
@@ -219,9 +338,26 @@ class TimelineWidget(QWidget):
         if event.modifiers() & Qt.KeyboardModifier.ShiftModifier or abs(delta.x()) > abs(delta.y()):
             steps = (delta.x() or delta.y()) / 120
             m.scroll(-steps * 0.1 * m.view_span)
-        else:
-            m.zoom(1.25 ** (delta.y() / 120), self.time_at(event.position().x()))
+        else:  # while playing, around the playhead: the view follows it, a zoom elsewhere would jump back
+            anchor = m.playhead if self.player.playing else self.time_at(event.position().x())
+            m.zoom(1.25 ** (delta.y() / 120), anchor)
         event.accept()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if self.model.duration > 0 and csv_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()  # not ours: a parent may take it (a media file, say)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        paths = csv_paths(event.mimeData())
+        if self.model.duration <= 0 or not paths:
+            return event.ignore()
+        event.acceptProposedAction()
+        self.import_csv(paths)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         name = KEY_NAMES.get(Qt.Key(event.key()))
@@ -237,10 +373,10 @@ class TimelineWidget(QWidget):
         emit(self.scrub, t, final)
 
     def _hover_cursor(self, t: float, y: float) -> None:
-        slack = EDGE_PX / max(self.width(), 1) * self.model.view_span
-        if y >= RULER_H and self.model.edge_at(t, slack):
+        edge, hit = self._hits(t, y)
+        if edge:
             self.setCursor(Qt.CursorShape.SizeHorCursor)
-        elif self._in_lane(y) and self.model.segment_at(t):
+        elif hit:
             self.setCursor(Qt.CursorShape.OpenHandCursor)
         else:
             self.unsetCursor()
@@ -284,7 +420,7 @@ class TimelineWidget(QWidget):
             p.setPen(COLORS["tick"])
             p.drawLine(QPointF(x, RULER_H - 7), QPointF(x, RULER_H))
             p.setPen(COLORS["ruler_text"])
-            p.drawText(QPointF(x + 3, 11), clock_text(t, step))
+            p.drawText(QPointF(x + 3, 11), ruler_text(t, step))
         keys = m.keyframe_times(m.view_start, m.view_end)
         if keys and len(keys) <= w / 4:  # too dense to read: not drawn
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -368,31 +504,32 @@ class TimelineWidget(QWidget):
 
     def _paint_segments(self, p: QPainter, h: int) -> None:
         m, lane = self.model, self.lane_rect()
-        font = QFont(self.font())
-        font.setPixelSize(11)
-        p.setFont(font)
+        lanes, count = m.lanes(), m.lane_count()
+        p.setFont(self._bar_font())
         for number, segment in enumerate(m.ordered(), start=1):
             x0, x1 = self.x_of(segment.start), self.x_of(segment.end)
             if x1 < 0 or x0 > self.width():
                 continue
             selected = segment.id == m.selected
             p.fillRect(QRectF(x0, RULER_H, x1 - x0, lane.top() - RULER_H), COLORS["segment"])
+            bar = self._bar_rect(segment, lanes, count)
             real_start, _ = m.real_span(segment)
             if m.mode == KEYFRAME and real_start < segment.start - 1e-6:
                 rx = self.x_of(real_start)  # the cut really starts at this keyframe
-                p.fillRect(QRectF(rx, lane.top() + 3, x0 - rx, lane.height() - 6),
+                p.fillRect(QRectF(rx, bar.top(), x0 - rx, bar.height()),
                            QBrush(COLORS["lead_in"], Qt.BrushStyle.BDiagPattern))
-            bar = QRectF(x0, lane.top() + 3, max(2.0, x1 - x0), lane.height() - 6)
             p.setPen(QPen(QColor("#ffffff") if selected else COLORS["segment_bar"], 1.5 if selected else 1))
             p.setBrush(COLORS["segment_selected"] if selected else COLORS["segment_bar"])
-            p.drawRoundedRect(bar, 3, 3)
+            p.drawRoundedRect(bar, min(3, bar.height() / 2), min(3, bar.height() / 2))
             p.setPen(QPen(COLORS["segment_selected"], 2 if selected else 1))
             for x in (x0, x1):
-                p.drawLine(QPointF(x, RULER_H), QPointF(x, lane.bottom()))
-            if bar.width() > 40:
-                p.setPen(COLORS["segment_text"])
-                label = f"{number}  {clock_text(segment.duration, 0.5)}"
-                p.drawText(bar.adjusted(6, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
+                p.drawLine(QPointF(x, RULER_H), QPointF(x, bar.bottom()))
+            if bar.height() >= 12:
+                text = self.bar_text(segment, number, bar.width() - 10)
+                if text:
+                    p.setPen(COLORS["segment_text"])
+                    p.drawText(bar.adjusted(6, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                               text)
 
     def _paint_playhead(self, p: QPainter, h: int) -> None:
         x = round(self.x_of(self.model.playhead))

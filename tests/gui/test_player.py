@@ -45,6 +45,9 @@ class FakeBackend:
     def set_speed(self, speed):
         self.calls.append(("speed", speed))
 
+    def set_direction(self, forward):
+        self.calls.append(("direction", forward))
+
 
 def loaded(backend=None, duration=10.0) -> PlayerController:
     c = PlayerController(backend, clock=lambda: 0.0)
@@ -85,19 +88,74 @@ def test_transport_intents():
     c = loaded(b)
     c.toggle_play()
     assert c.playing and b.calls[-1] == ("pause", False)
-    c.faster()
-    c.faster()
-    assert c.speed == 2.0
-    c.slower()
-    c.slower()
-    c.slower()
-    assert c.speed == 0.5 and c.playing
     c.step(-1)
     assert not c.playing and b.calls[-1] == ("step", -1)
     c.on_position(10.0)
     c.on_eof(True)
     c.play()  # at the end, play starts from the top
     assert ("seek", 0.0, True) in b.calls and b.calls[-1] == ("pause", False)
+
+
+def rate(c: PlayerController) -> tuple[bool, str]:
+    return c.playing, c.speed_text
+
+
+def test_j_and_l_shuttle_like_an_nle_and_k_stops_at_normal_speed():
+    b = FakeBackend()
+    c = loaded(b)
+    c.on_position(5.0)
+    assert rate(c) == (False, "")
+    c.shuttle(1)  # L
+    assert rate(c) == (True, "") and (c.speed, c.direction) == (1.0, 1)
+    c.shuttle(1)
+    assert rate(c) == (True, "2×") and b.calls[-1] == ("speed", 2.0)
+    c.shuttle(1)
+    c.shuttle(1)  # 4x is the most
+    assert rate(c) == (True, "4×")
+    c.shuttle(-1)  # J while going forward: halves toward 1x first...
+    assert rate(c) == (True, "2×")
+    c.shuttle(-1)
+    assert rate(c) == (True, "")
+    c.shuttle(-1)  # ...then turns round at 1x
+    assert rate(c) == (True, "−1×") and (c.speed, c.direction) == (1.0, -1)
+    assert b.calls[-1] == ("direction", False)
+    c.shuttle(-1)
+    assert rate(c) == (True, "−2×")
+    c.shuttle(1)  # L at -2x: -1x, then +1x
+    assert rate(c) == (True, "−1×")
+    c.shuttle(1)
+    assert rate(c) == (True, "") and c.direction == 1
+    c.shuttle(-1)
+    c.shuttle(-1)
+    c.stop()  # K: pause, and the next play is 1x forward
+    assert rate(c) == (False, "") and b.calls[-3:] == [("pause", True), ("direction", True), ("speed", 1.0)]
+    c.shuttle(-1)  # J from a stop: reverse at 1x
+    assert rate(c) == (True, "−1×")
+    c.toggle_play()  # Space stops the same way
+    assert rate(c) == (False, "")
+    c.set_speed(0.5)
+    assert c.speed_text == "0.5×"
+    c.toggle_play()  # Space from a stop plays at 1x forward
+    assert rate(c) == (True, "")
+
+
+def test_the_rate_shown_is_what_the_player_reports():
+    c = loaded(FakeBackend())
+    changes = []
+    c.subscribe(changes.append)
+    c.on_direction(False)
+    c.on_speed(2.0)
+    assert c.speed_text == "−2×" and {"direction"} in changes and {"speed"} in changes
+
+
+def test_a_frame_step_after_reverse_play_turns_forward_and_seeks_one_frame():
+    b = FakeBackend()
+    c = loaded(b)
+    c.on_position(3.0)
+    c.shuttle(-1)
+    c.step(1)
+    assert not c.playing and c.direction == 1
+    assert b.calls[-3:] == [("pause", True), ("direction", True), ("seek", round(3.0 + FRAME, 6), True)]
 
 
 def test_without_a_backend_the_controller_acts_intents_out_itself():
@@ -164,6 +222,44 @@ def test_mpv_stops_at_the_end_on_the_last_frame(qtbot, player, source):
         c.play()
     qtbot.waitUntil(lambda: not c.playing, timeout=5000)
     assert c.eof and c.position > 3.9  # with vo=null mpv reports a little past the last frame
+
+
+def test_mpv_plays_in_reverse_and_reports_speed_and_direction(qtbot, player, source):
+    c = player.controller
+    with qtbot.waitSignal(player.first_frame, timeout=10000):
+        player.load(source("h264"))
+    with qtbot.waitSignal(player.seek_finished, timeout=5000):
+        c.seek(3.0, exact=True)
+    positions = []
+    player.position_changed.connect(positions.append)
+    with qtbot.waitSignals([player.direction_changed, player.pause_changed],
+                           check_params_cbs=[lambda forward: not forward, lambda paused: not paused], timeout=5000):
+        c.shuttle(-1)  # J
+    assert c.speed_text == "−1×" and c.direction == -1 and c.playing
+    qtbot.waitUntil(lambda: c.position < 2.5, timeout=10000)  # mpv really goes backwards
+    going = [t for t in positions if t < 3.0]
+    assert len(going) >= 5 and going == sorted(going, reverse=True)
+    with qtbot.waitSignal(player.speed_changed, check_params_cb=lambda speed: speed == 2.0, timeout=5000):
+        c.shuttle(-1)
+    assert c.speed_text == "−2×"
+    with qtbot.waitSignals([player.direction_changed, player.speed_changed],
+                           check_params_cbs=[bool, lambda speed: speed == 1.0], timeout=5000):
+        c.stop()  # K: mpv is paused and back to 1x forward
+    qtbot.waitUntil(lambda: not c.playing, timeout=5000)
+    assert c.speed_text == "" and player.mpv.play_dir == "forward"
+    stopped = c.position
+    with qtbot.waitSignal(player.pause_changed, check_params_cb=lambda paused: not paused, timeout=5000):
+        c.shuttle(1)  # L: forward again
+    qtbot.waitUntil(lambda: c.position > stopped + 0.2, timeout=10000)
+
+    c.shuttle(-1)
+    c.shuttle(-1)  # -1x
+    qtbot.waitUntil(lambda: player.mpv.play_dir == "backward", timeout=5000)
+    before = c.position
+    c.step(1)  # a frame forward, even after reverse play
+    qtbot.waitUntil(lambda: not c.playing and not c.seeking and c.position == pytest.approx(before + FRAME, abs=1e-3),
+                    timeout=5000)
+    assert player.mpv.play_dir == "forward"
 
 
 def test_a_file_mpv_cannot_open_is_reported(qtbot, player, tmp_path):

@@ -8,15 +8,25 @@ from fractions import Fraction
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
-from PySide6.QtCore import QPoint, QPointF, Qt  # noqa: E402
-from PySide6.QtGui import QColor, QWheelEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QWheelEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication, QLineEdit  # noqa: E402
 
 from engine.keyframe_index import KeyframeIndex  # noqa: E402
 from fastclip_desktop.player import PlayerController  # noqa: E402
 from fastclip_desktop.timeline import KEYFRAME, PlayerLink, TimelineModel, action_for, perform  # noqa: E402
-from fastclip_desktop.timeline.model import MIN_SEGMENT  # noqa: E402
-from fastclip_desktop.timeline.widget import COLORS, LANE_H, RULER_H, THUMBS_H, WAVE_H, TimelineWidget  # noqa: E402
+from fastclip_desktop.timeline.model import MIN_SEGMENT, Segment  # noqa: E402
+from fastclip_desktop.timeline.commands import RenameSegment  # noqa: E402
+from fastclip_desktop.timeline.widget import (  # noqa: E402
+    COLORS,
+    HEIGHT,
+    LANE_H,
+    MIN_SUBLANE_H,
+    RULER_H,
+    THUMBS_H,
+    WAVE_H,
+    TimelineWidget,
+)
 
 KEYS_EVERY_SECOND = KeyframeIndex(Fraction(1, 30), (0, 30, 60, 90))  # keyframes at 0, 1, 2, 3 s
 
@@ -109,6 +119,112 @@ def test_the_playhead_follows_the_player_but_not_while_scrubbing():
     assert m.playhead == 3.5 and player.position == 3.5
 
 
+def test_overlapping_segments_get_lanes_and_are_hit_in_their_own_lane():
+    m = model(10)
+    a = m.add_segment(0, 2)
+    b = m.add_segment(1, 3)
+    c = m.add_segment(2, 2.5)  # touches a's end: shares its lane
+    d = m.add_segment(2.2, 4)  # under b and c: a third lane
+    e = m.add_segment(5, 6)  # alone: the first lane
+    assert m.lanes() == {a.id: 0, b.id: 1, c.id: 0, d.id: 2, e.id: 0} and m.lane_count() == 3
+    assert m.segment_at(1.5, lane=0) == a and m.segment_at(1.5, lane=1) == b and m.segment_at(1.5, lane=2) is None
+    assert m.edge_at(3.0, slack=0.05, lane=0) is None and m.edge_at(3.0, slack=0.05, lane=1) == (b, "end")
+    m.remove_segment(b.id)
+    assert m.lanes()[d.id] == 1 and m.lane_count() == 2
+    assert model(4).lanes() == {} and model(4).lane_count() == 0
+
+
+def test_labels_are_one_trimmed_line():
+    m = model(10)
+    a = m.add_segment(1, 2, "  Intro\n")
+    assert a.label == "Intro"
+    assert m.set_label(a.id, "The\tend ").label == "The end" and m.segment(a.id).label == "The end"
+    assert len(m.set_label(a.id, "x" * 500).label) == 200
+
+
+def test_an_added_segment_is_scrolled_into_view_keeping_the_zoom_when_it_fits():
+    m = model(100)
+    m.set_view(0, 10)
+    changes = []
+    m.subscribe(changes.append)
+    m.add_segment(50, 55)
+    assert m.view_start <= 50 and m.view_end >= 55 and m.view_span == pytest.approx(10)
+    assert changes[-1] >= {"segments", "selection", "view"}  # one change: nothing is drawn half-done
+    m.add_segment(51, 52)  # already visible: the view stays
+    assert "view" not in changes[-1]
+    m.add_segment(10, 40)  # longer than the view: it zooms out just enough
+    assert m.view_start <= 10 and m.view_end >= 40 and m.view_span < 35
+
+
+def test_the_view_follows_the_playhead_the_player_moves_either_way():
+    m, player = TimelineModel(), PlayerController()
+    PlayerLink(m, player)
+    player.on_loaded("/a.mp4")
+    player.on_duration(20.0)
+    m.set_view(4, 8)
+    player.on_paused(False)
+    player.on_position(8.5)  # forward past the right edge: a page on, the playhead near the left
+    assert (m.view_start, m.view_end) == pytest.approx((8.1, 12.1))
+    player.on_direction(False)
+    player.on_position(7.9)  # reverse past the left edge: a page back, the playhead near the right
+    assert (m.view_start, m.view_end) == pytest.approx((4.3, 8.3))
+    player.on_paused(True)
+    player.seek(15.0)  # paused, a seek from elsewhere (the transcript, a key): followed too
+    assert m.playhead == 15 and m.view_start <= 15 <= m.view_end
+    m.set_view(0, 4)  # the user looks elsewhere; nothing moves the playhead: the view stays
+    player.on_position(15.0)
+    assert (m.view_start, m.view_end) == (0, 4)
+
+
+def test_marks_are_restored_exactly_and_undo_commands_made_before_still_apply(qtbot):
+    from PySide6.QtGui import QUndoStack
+
+    from fastclip_desktop.timeline.commands import AddSegment, RenameSegment
+    from fastclip_desktop.timeline.model import Marks
+
+    m = model(30)
+    stack = QUndoStack()
+    stack.push(AddSegment(m, 2, 4, "Intro"))
+    stack.push(AddSegment(m, 10, 12))
+    first, second = m.segments
+    stack.push(RenameSegment(m, second.id, "", "Outro"))
+    m.set_in(20)
+    m.set_out(25)
+    m.select(first.id)
+    m.set_view(1, 16)
+    marks = m.marks()
+    assert isinstance(marks, Marks) and marks.segment_tuples() == [(2, 4, "Intro"), (10, 12, "Outro")]
+
+    m.set_media(30)  # the file opened again: all cleared
+    changes = []
+    m.subscribe(changes.append)
+    m.restore_marks(marks)
+    assert changes == [{"segments", "marks", "selection", "view"}]
+    assert m.marks() == marks and m.segments[1] == Segment(second.id, 10, 12, "Outro")
+    assert (m.in_point, m.out_point, m.selected, m.view_start, m.view_end) == (20, 25, first.id, 1, 16)
+    assert stack.count() == 3
+    stack.undo()  # the rename, made before, finds its segment by id
+    assert m.segment(second.id).label == ""
+    stack.undo()
+    assert [s.id for s in m.segments] == [first.id]
+    new = m.add_segment(5, 6)
+    assert new.id > second.id  # new ids never collide with restored ones
+
+
+def test_marks_made_from_plain_data_get_new_ids():
+    from fastclip_desktop.timeline.model import Marks
+
+    m = model(30)
+    old = m.add_segment(1, 2)
+    marks = m.marks_from([(3, 4, "a"), (5, 6)], in_point=1.0, view=(0, 10))
+    assert marks.segment_tuples() == [(3, 4, "a"), (5, 6, "")]
+    assert all(s.id > old.id for s in marks.segments) and (marks.view_start, marks.view_end) == (0, 10)
+    m.restore_marks(marks)
+    assert len(m.segments) == 2 and m.in_point == 1.0 and m.selected is None
+    with pytest.raises(ValueError):
+        m.restore_marks(Marks((Segment(1, 0, 1), Segment(1, 2, 3))))
+
+
 # ----------------------------------------------------------------------------------------- the keymap
 
 
@@ -140,9 +256,13 @@ def test_keys_drive_the_player_and_the_marks():
     assert [(s.start, s.end) for s in m.segments] == [(pytest.approx(2.04), pytest.approx(3.04))]
     assert m.in_point is None and m.out_point is None
     press(m, player, "L")
-    assert player.playing
-    press(m, player, "L", "J", "J")
-    assert player.speed == 0.5
+    assert player.playing and player.speed_text == ""
+    press(m, player, "L", "L", "J")
+    assert player.speed_text == "2×"
+    press(m, player, "J", "J")
+    assert player.speed_text == "−1×" and player.direction == -1
+    press(m, player, "K")
+    assert not player.playing and player.speed_text == ""
     press(m, player, "Delete")
     assert m.segments == []
     assert action_for("I", frozenset({"Ctrl"})) is None and action_for("Q") is None
@@ -164,6 +284,19 @@ def test_up_and_down_go_to_keyframes():
     assert m.playhead == 2.0 and player.position == 2.0
 
 
+def test_home_and_end_go_to_the_ends_of_the_file_and_the_view_follows():
+    m, player = TimelineModel(), PlayerController()
+    PlayerLink(m, player)
+    player.on_loaded("/a.mp4")
+    player.on_duration(60)
+    m.set_view(10, 20)
+    player.seek(15)
+    press(m, player, "End")
+    assert player.position == 60 and m.playhead == 60 and m.view_end == 60 and m.view_span == pytest.approx(10)
+    press(m, player, "Home")
+    assert player.position == 0 and m.playhead == 0 and (m.view_start, m.view_end) == (0, 10)
+
+
 # ----------------------------------------------------------------------------------------- the widget
 
 
@@ -181,6 +314,9 @@ class Backend:
         pass
 
     def set_speed(self, speed):
+        pass
+
+    def set_direction(self, forward):
         pass
 
 
@@ -324,3 +460,201 @@ def test_a_closed_widget_lets_go_of_the_model_and_the_player(qtbot):
     w = TimelineWidget(m, player)
     w.deleteLater()
     qtbot.waitUntil(lambda: not m._listeners and not player._listeners, timeout=2000)
+
+
+# ------------------------------------------------------------------------ lanes, labels, follow, drops
+
+
+def test_overlapping_segments_are_drawn_in_lanes_and_each_is_clickable(qtbot, timeline):
+    m = timeline.model  # 800 px for 4 s: 200 px a second
+    height = timeline.height()
+    timeline.add_segment(1.0, 2.0)
+    timeline.add_segment(1.5, 3.0)
+    a, b = m.segments
+    ra, rb, lane = timeline.segment_rect(a.id), timeline.segment_rect(b.id), timeline.lane_rect()
+    assert lane.top() <= ra.top() < ra.bottom() <= rb.top() < rb.bottom() <= lane.bottom()  # one above the other
+    assert ra.height() >= MIN_SUBLANE_H and rb.height() >= MIN_SUBLANE_H
+    assert (ra.left(), ra.right(), rb.left(), rb.right()) == pytest.approx((200, 400, 300, 600))
+    assert timeline.height() == height == HEIGHT and timeline.sizeHint().height() == HEIGHT  # no jump
+    m.select(None)
+    image = timeline.grab().toImage()
+    ya, yb = round(ra.center().y()), round(rb.center().y())
+    assert image.pixelColor(390, ya) == COLORS["segment_bar"] == image.pixelColor(390, yb)  # both seen at 1.95 s
+    assert image.pixelColor(500, ya) == COLORS["lane"] and image.pixelColor(500, yb) == COLORS["segment_bar"]
+
+    qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=QPoint(390, yb))
+    assert m.selected == b.id
+    qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=QPoint(390, ya))
+    assert m.selected == a.id
+    drag(qtbot, timeline, QPoint(600, ya), QPoint(700, ya))  # b's end, but in a's lane: a scrub
+    assert m.segment(b.id).end == 3.0 and m.playhead == pytest.approx(3.5)
+    drag(qtbot, timeline, QPoint(600, yb), QPoint(700, yb))  # in b's lane: resizes b
+    assert m.segment(b.id).end == pytest.approx(3.5) and m.selected == b.id
+    drag(qtbot, timeline, QPoint(300, ya), QPoint(100, ya))  # a's bar moves a, b stays
+    assert m.segment(a.id).start == pytest.approx(0.0) and m.segment(b.id).start == 1.5
+    assert m.lane_count() == 1 and timeline.segment_rect(b.id).height() > rb.height()  # alone again: full height
+
+
+def test_a_segment_bar_shows_its_label_elided_when_there_is_room(qtbot, timeline):
+    m = timeline.model
+    timeline.add_segment(1.0, 3.0)  # 400 px wide
+    segment = m.segments[0]
+    bar = timeline.segment_rect(segment.id).toRect()
+    unnamed = timeline.grab().toImage().copy(bar)
+    timeline.undo_stack.push(RenameSegment(m, segment.id, "", "Interview with the mayor"))
+    named = timeline.grab().toImage().copy(bar)
+    assert named != unnamed  # the label is drawn
+    segment = m.segment(segment.id)
+    assert timeline.bar_text(segment, 1, 400) == "1  Interview with the mayor  ·  0:02.0"
+    narrow = timeline.bar_text(segment, 1, 80)
+    assert narrow.startswith("1  Int") and narrow.endswith("…")
+    assert timeline.bar_text(segment, 1, 2) == ""
+    assert timeline.bar_text(Segment(99, 0.0, 19.979), 3, 400) == "3  0:20.0"  # rounded, then carried
+    timeline.undo_stack.undo()
+    assert timeline.grab().toImage().copy(bar) == unnamed
+
+
+def test_a_segment_added_out_of_sight_is_scrolled_into_view(qtbot, timeline):
+    m = timeline.model
+    m.set_view(0, 1)
+    timeline.add_segment(2.5, 3.0)
+    assert m.view_start <= 2.5 and m.view_end >= 3.0 and m.view_span == pytest.approx(1)
+    bar = timeline.segment_rect(m.segments[0].id)
+    assert 0 <= bar.left() and bar.right() <= timeline.width()
+
+
+def test_another_button_released_during_a_scrub_does_not_end_it(qtbot, timeline):
+    m, player = timeline.model, timeline.player
+    qtbot.mousePress(timeline, Qt.MouseButton.LeftButton, pos=QPoint(200, RULER_H + 10))
+    qtbot.mousePress(timeline, Qt.MouseButton.RightButton, pos=QPoint(220, RULER_H + 10))
+    qtbot.mouseRelease(timeline, Qt.MouseButton.RightButton, pos=QPoint(220, RULER_H + 10))
+    qtbot.mouseMove(timeline, pos=QPoint(300, RULER_H + 10))
+    assert m.playhead == pytest.approx(1.5)  # still scrubbing with the left button
+    qtbot.mouseRelease(timeline, Qt.MouseButton.LeftButton, pos=QPoint(300, RULER_H + 10))
+    player.on_position(2.5)  # the scrub is over: the playhead follows the player again
+    assert m.playhead == 2.5
+
+
+def test_home_and_end_keys(qtbot, timeline):
+    m = timeline.model
+    m.set_view(1, 2)
+    timeline.setFocus()
+    qtbot.keyClick(timeline, Qt.Key.Key_End)
+    assert m.playhead == 4.0 and timeline.player.position == 4.0 and m.view_end == 4.0
+    assert 0 <= timeline.x_of(m.playhead) <= timeline.width()
+    qtbot.keyClick(timeline, Qt.Key.Key_Home)
+    assert m.playhead == 0.0 and timeline.player.position == 0.0 and m.view_start == 0.0
+
+
+@pytest.fixture
+def mpv_player(qtbot):
+    from fastclip_desktop.player.mpv_player import MpvPlayer
+
+    p = MpvPlayer(vo="null", ao="null")
+    yield p
+    p.close()
+
+
+def test_the_view_follows_the_playhead_while_mpv_plays_zoomed_in_either_way(qtbot, mpv_player, source):
+    c = mpv_player.controller
+    w = TimelineWidget(TimelineModel(), c)
+    w.resize(800, HEIGHT)
+    qtbot.addWidget(w)
+    w.show()
+    m = w.model
+    with qtbot.waitSignal(mpv_player.first_frame, timeout=10000):
+        mpv_player.load(source("h264"))
+    qtbot.waitUntil(lambda: m.duration > 3.9, timeout=5000)
+    m.set_view(0, 1.0)
+    drawn_at = []
+    m.subscribe(lambda _changed: drawn_at.append(w.x_of(m.playhead)))
+    w.setFocus()
+    qtbot.keyClick(w, Qt.Key.Key_L)
+    qtbot.waitUntil(lambda: m.view_start > 1.5, timeout=10000)  # paged along at least twice
+    assert m.view_span == pytest.approx(1.0)  # the zoom is kept
+    qtbot.keyClick(w, Qt.Key.Key_L)
+    assert c.speed_text == "2×"
+    qtbot.keyClick(w, Qt.Key.Key_K)
+    qtbot.waitUntil(lambda: not c.playing and c.speed_text == "", timeout=5000)
+    turned = m.view_start
+    qtbot.keyClick(w, Qt.Key.Key_J)  # reverse: the view pages back
+    assert c.speed_text == "−1×"
+    qtbot.waitUntil(lambda: m.view_start < turned - 0.5, timeout=15000)
+    assert drawn_at and all(0 <= x <= w.width() for x in drawn_at)  # the playhead never left the picture
+    qtbot.keyClick(w, Qt.Key.Key_K)
+
+
+def drop_files(w, paths) -> bool:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(QPoint(400, 100), *args)
+    QApplication.sendEvent(w, enter)
+    if not enter.isAccepted():
+        return False
+    event = QDropEvent(QPointF(400, 100), *args)
+    QApplication.sendEvent(w, event)
+    return event.isAccepted()
+
+
+def test_a_dropped_csv_adds_its_segments_as_one_undoable_edit(qtbot, timeline, tmp_path):
+    m = timeline.model
+    path = tmp_path / "cuts.csv"
+    path.write_text('start,end,label\n0.5,1.5,Intro\n2,3.25,"Outro, long"\n', encoding="utf-8")
+    messages = []
+    timeline.message.connect(messages.append)
+    assert drop_files(timeline, [path])
+    assert [(s.start, s.end, s.label) for s in m.ordered()] == [(0.5, 1.5, "Intro"), (2.0, 3.25, "Outro, long")]
+    assert timeline.undo_stack.count() == 1 and timeline.undo_stack.undoText() == "Import 2 segments from cuts.csv"
+    assert messages == []
+    ids = [s.id for s in m.ordered()]
+    timeline.undo_stack.undo()
+    assert m.segments == []
+    timeline.undo_stack.redo()
+    assert [s.id for s in m.ordered()] == ids
+
+    excel = tmp_path / "excel.csv"  # a spreadsheet's export on Windows: cp1252, not UTF-8
+    excel.write_bytes("1,2,Café\n".encode("cp1252"))
+    assert drop_files(timeline, [excel]) and m.segment(m.selected).label == "Café"
+
+
+def test_a_bad_csv_adds_nothing_and_says_why(qtbot, timeline, tmp_path):
+    m = timeline.model
+    bad = tmp_path / "bad.csv"
+    bad.write_text("0.5,1.5,Intro\n3,2,backwards\n", encoding="utf-8")
+    messages = []
+    timeline.message.connect(messages.append)
+    assert drop_files(timeline, [bad])
+    assert m.segments == [] and timeline.undo_stack.count() == 0
+    assert len(messages) == 1 and messages[0].startswith("bad.csv: line 2") and "No segments were added" in messages[0]
+    other = tmp_path / "notes.txt"
+    other.write_text("0,1\n")
+    assert not drop_files(timeline, [other])  # not a CSV: not taken (a parent may want it)
+
+
+def test_the_label_is_edited_in_the_segment_list_and_undo_restores_it(qtbot, timeline):
+    from fastclip_desktop.editor.segment_list import COLUMNS, LABEL, SegmentList
+
+    listing = SegmentList(timeline)
+    qtbot.addWidget(listing)
+    listing.show()
+    m = timeline.model
+    timeline.add_segment(1.0, 2.0)
+    assert listing.rows() == [("1", "", "0:01.000", "0:02.000", "1.00 s", "")]
+    cell = listing.table.visualItemRect(listing.table.item(0, LABEL)).center()
+    qtbot.mouseClick(listing.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)  # a real double-click:
+    qtbot.mouseDClick(listing.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)  # press first, then this
+    editor = listing.table.findChild(QLineEdit)
+    assert editor is not None and editor.isVisible()
+    qtbot.keyClicks(editor, "  Intro ")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)  # Qt commits it on the next turn of the event loop
+    qtbot.waitUntil(lambda: m.segments[0].label == "Intro", timeout=2000)
+    assert listing.rows()[0][LABEL] == "Intro" and timeline.undo_stack.count() == 2
+    assert timeline.undo_stack.undoText() == "Rename segment to “Intro”"
+    timeline.undo_stack.undo()
+    assert listing.rows()[0][LABEL] == "" and m.segments[0].label == ""
+    timeline.undo_stack.redo()
+    assert listing.rows()[0][LABEL] == "Intro"
+    for column in range(len(COLUMNS)):  # only the label can be edited
+        editable = bool(listing.table.item(0, column).flags() & Qt.ItemFlag.ItemIsEditable)
+        assert editable == (column == LABEL)
