@@ -26,7 +26,7 @@ from .media_info import MediaInfo
 from .plan import SegmentPlan, plan_keyframe, plan_precise
 from .probe import Inputs
 from .progress import Progress
-from .request import ValidClip
+from .request import ValidClip, output_size
 from .scan import scan_range
 from .timeline import Window
 from . import audio_track, video_track
@@ -140,7 +140,7 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs, cap
         windows = _windows(segments)
     total = sum((w.duration for w in windows), Fraction(0))
 
-    width, height = _output_size(info, clip) if fmt.has_video else (0, 0)
+    width, height = output_size(info, clip) if fmt.has_video else (0, 0)
     overlay = None
     if clip.captions is not None and video_kind == "encode" and clip.format == "mp4":
         from .burn_in import prepare_overlay
@@ -341,19 +341,6 @@ def _needs_reencode(info: MediaInfo, clip: ValidClip) -> bool:
 def _smart_cut_ok(info: MediaInfo) -> bool:
     v = info.video
     return v.codec in SMART_CUT_CODECS and (v.pix_fmt or "") in SMART_CUT_PIX_FMTS
-
-
-def _output_size(info: MediaInfo, clip: ValidClip) -> tuple[int, int]:
-    """Coded size of the output: the source's, or scaled to the asked height (never up)."""
-    v = info.video
-    if clip.height is None:
-        return v.width, v.height
-    rotated = v.rotation % 180 != 0
-    # the requested height is the displayed height; a rotated stream displays its width
-    shown_w, shown_h = (v.height, v.width) if rotated else (v.width, v.height)
-    h = clip.height
-    w = max(2, int(round(shown_w * h / shown_h / 2)) * 2)
-    return (h, w) if rotated else (w, h)
 
 
 def _quality_name(clip: ValidClip, height: int) -> str:

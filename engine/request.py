@@ -76,6 +76,33 @@ class ValidClip:
         return tuple((s,) for s in self.segments)
 
 
+def output_size(info: MediaInfo, clip: ValidClip) -> tuple[int, int]:
+    """Coded size of a video output: the source's, or scaled to the asked height (never up)."""
+    v = info.video
+    if clip.height is None:
+        return v.width, v.height
+    rotated = v.rotation % 180 != 0
+    # the requested height is the displayed height; a rotated stream displays its width
+    shown_w, shown_h = (v.height, v.width) if rotated else (v.width, v.height)
+    h = clip.height
+    w = max(2, int(round(shown_w * h / shown_h / 2)) * 2)
+    return (h, w) if rotated else (w, h)
+
+
+def picture_size(info: MediaInfo, clip: ValidClip) -> tuple[int, int] | None:
+    """The output's picture as it will be shown (width, height), or None for an audio output: what
+    a front end tells the user will come out (a GIF at "source" quality is 480 wide, say)."""
+    if not clip.has_video_output or info.video is None:
+        return None
+    if clip.format == "gif":
+        from .gif_rules import gif_settings
+
+        s = gif_settings(*info.display_size, info.video.frame_rate or Fraction(30), clip.height)
+        return s.width, s.height
+    w, h = output_size(info, clip)
+    return (h, w) if info.video.rotation % 180 else (w, h)
+
+
 def default_format(info: MediaInfo) -> str:
     if info.has_video:
         return "mp4"

@@ -1,14 +1,19 @@
 """The main window: it composes the panels and connects their signals; it holds no rule of its own.
 
-    Library (left dock) | [Editor | Caption Studio] tabs in the middle | Export / Transcript
-                        | editor: picture, transport, timeline, segments | (right docks, tabbed)
-                        Jobs (bottom dock)
+    Library  | [Editor | Caption Studio] tabs in the middle | Export (right, top)
+    (left)   | editor: messages, picture, transport,         | Segments / Transcript (right, tabs)
+             | timeline                                      |
+                            Jobs (bottom, compact until something runs)
 
 Files and folders dropped on the window, or opened with Ctrl+O, are imported through the job
-queue (probed in a worker) and the first one opens in the editor at once: it plays while its
-import, keyframes, thumbnails and waveform arrive. The export panel gets the open import's
-MediaInfo (probed by the job runner's worker) and the editor's segments; its requests go to the
-job queue, whose refusals come back to it. The window's layout is saved in desktop.ini.
+queue (probed in a worker) and the first one opens in the editor at once. Each file's work (its
+segments, marks, cut mode, export choices, playhead, zoom and undo history) is an ``EditSessions``
+session, saved to the library as it changes and put back when the file opens again, in this run
+or a later one. Opening a file that cannot be opened leaves everything as it was and says why in
+the editor. The export panel gets the open import's MediaInfo (probed by the job runner's worker)
+and the editor's segments; its requests go to the job queue, whose refusals come back to it.
+Where the panels go and how big the window is: ``window_layout``; the layout is saved in
+desktop.ini, and View → Reset layout brings the default back.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, QTimer
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QScrollArea, QTabWidget, QWidget
 
 from engine.errors import FastClipError
@@ -26,18 +31,32 @@ from engine.library import Library, Media
 from .app_settings import AppSettings
 from .caption_studio.panel import CaptionStudio
 from .editor.editor_view import EditorView
+from .editor.sessions import EditSessions, SourceSession
 from .export_panel.panel import ExportPanel
 from .job_queue import JobQueue
 from .jobs_panel.panel import JobsPanel
 from .library_panel.panel import LibraryPanel
 from .settings_dialog import SettingsDialog
 from .transcript_panel.panel import TranscriptPanel
+from .window_layout import (
+    EXPORT_SHARE,
+    JOBS_COMPACT,
+    JOBS_OPEN_MAX,
+    JOBS_OPEN_SHARE,
+    MIN_WINDOW,
+    DockPage,
+    fitted,
+    pulled_in,
+    side_widths,
+)
 from .worker_adapter import WorkerAdapter
 
 APP_NAME = "FastClip Desktop"
 OPEN_FILTER = ("Media files (*.mp4 *.mov *.avi *.mkv *.webm *.m4v *.flv *.mp3 *.wav *.aac *.flac *.ogg "
                "*.m4a *.wma);;All files (*)")
 POSITION_TO_TRANSCRIPT_MS = 100  # the current word follows playback this often
+STATUS_MS = 5000  # the status bar's notes go away: it never shows stale work
+SIDE_DOCKS = ("library", "export", "segments", "transcript")  # the editor's: the studio takes their room
 
 
 def local_paths(mime: QMimeData) -> list[Path]:
@@ -53,10 +72,14 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
+        self.setMinimumSize(MIN_WINDOW)
         self.app_settings = app_settings or AppSettings()
         self.library = Library()  # the GUI thread's connection: quick reads and edits
         self.adapter = WorkerAdapter(max_threads=3, parent=self)
         self.jobs = JobQueue(workers=workers, parent=self)
+        self.sessions = EditSessions(self.library, self)
+        self.session: SourceSession | None = None  # the file the editor shows
+        self.media: Media | None = None  # its import, once ready
 
         self.editor = EditorView(self.adapter, player_options=player_options)
         self.library_panel = LibraryPanel(self.library, self.adapter)
@@ -74,34 +97,30 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.studio_page, "Caption Studio")
         self.setCentralWidget(self.tabs)
         self.docks = {
-            "library": self._dock("Library", self.library_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
-            "export": self._dock("Export", self.export_panel, Qt.DockWidgetArea.RightDockWidgetArea),
-            "transcript": self._dock("Transcript", self.transcript_panel, Qt.DockWidgetArea.RightDockWidgetArea),
-            "jobs": self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea),
+            "library": self._dock("Library", self.library_panel),
+            "export": self._dock("Export", self.export_panel),
+            "segments": self._dock("Segments", self.editor.segment_list),
+            "transcript": self._dock("Transcript", self.transcript_panel),
+            "jobs": self._dock("Jobs", self.jobs_panel),
         }
-        self.tabifyDockWidget(self.docks["export"], self.docks["transcript"])
-        self.docks["export"].raise_()
+        self._hidden_for_studio: list[str] = []
+        self._frame_fitted = False
         self._menus()
-
-        self.media: Media | None = None  # the open file's import, once it is known
-        self._opening: str | None = None  # the path the editor shows
-        self._waiting_imports: dict[str, str] = {}  # import job_id -> path, for the open file
+        self._restoring = False  # a file's state is being put back: that is no edit to save
         self._connect()
         self._position_timer = QTimer(self)
         self._position_timer.setInterval(POSITION_TO_TRANSCRIPT_MS)
         self._position_timer.timeout.connect(
             lambda: self.transcript_panel.set_position(self.editor.controller.position))
         self._position_timer.start()
-        self._restore_layout()
-        self.statusBar().showMessage("Open a file (Ctrl+O) or drop files or folders here.")
+        self._place()
 
     # -- composition --------------------------------------------------------------------------------
 
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(self, title: str, widget: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{title.lower().replace(' ', '-')}")  # saveState needs names
-        dock.setWidget(widget)
-        self.addDockWidget(area, dock)
+        dock.setWidget(DockPage(widget))  # its content never widens it
         return dock
 
     def _menus(self) -> None:
@@ -118,49 +137,58 @@ class MainWindow(QMainWindow):
         file_menu.addActions([self.open_action, settings])
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
-        undo = self.editor.undo_stack.createUndoAction(self, "&Undo")
+        undo = self.sessions.undo_group.createUndoAction(self, "&Undo")  # the open file's history
         undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = self.editor.undo_stack.createRedoAction(self, "&Redo")
+        redo = self.sessions.undo_group.createRedoAction(self, "&Redo")
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         edit_menu = self.menuBar().addMenu("&Edit")
         edit_menu.addActions([undo, redo])
         view_menu = self.menuBar().addMenu("&View")
         for dock in self.docks.values():
             view_menu.addAction(dock.toggleViewAction())
+        view_menu.addSeparator()
+        self.reset_layout_action = view_menu.addAction("&Reset layout", self.reset_layout)
         self.addActions([self.open_action, settings, quit_action, undo, redo])
 
     def _connect(self) -> None:
         e, j = self.editor, self.jobs
-        e.opened.connect(self._opened)
+        e.ready.connect(self._ready)
+        e.open_failed.connect(self._open_failed)
         e.segments_changed.connect(self.export_panel.set_segments)
+        e.marks_changed.connect(self.export_panel.set_pending)
+        e.edited.connect(self._edited)
         # one cut mode: the editor's (it snaps segment edges) and the export panel's follow each other
         e.set_mode(self.export_panel.model.choice("mode"))
         e.mode_changed.connect(self._editor_mode)
-        unsubscribe = self.export_panel.model.subscribe(lambda _what: self._export_mode())
+        unsubscribe = self.export_panel.model.subscribe(self._export_changed)
         self.destroyed.connect(lambda: unsubscribe())
         j.imported.connect(lambda results, _token: self._imported(results))
         j.job_updated.connect(self._job_updated)
         j.media_info_ready.connect(self._media_info)
-        j.media_info_failed.connect(lambda _file_id, e: self.statusBar().showMessage(str(e), 10000))
+        j.media_info_failed.connect(lambda _file_id, err: e.messages.show_message(str(err), key="import"))
         j.submit_failed.connect(lambda error, _token: self.export_panel.show_error(error))
         j.submitted.connect(lambda jobs, _token: self.statusBar().showMessage(
-            f"Queued {len(jobs)} export job{'s' if len(jobs) != 1 else ''}.", 5000))
+            f"Queued {len(jobs)} export job{'s' if len(jobs) != 1 else ''}.", STATUS_MS))
         self.export_panel.export_requested.connect(self.jobs.submit)
         self.jobs_panel.job_completed.connect(lambda _update: self.library_panel.refresh())
         self.library_panel.open_requested.connect(self.open_path)
         self.transcript_panel.seek_requested.connect(lambda t: e.controller.seek(t, exact=True))
         self.transcript_panel.segment_requested.connect(e.add_segment)
         self.caption_studio.preset_chosen.connect(self._use_preset)
+        self.sessions.save_failed.connect(
+            lambda _path, message: e.messages.show_message(f"Your marks could not be saved: {message}", key="save"))
         self.tabs.currentChanged.connect(lambda i: self._studio_shown(self.tabs.widget(i) is self.studio_page))
 
     def _editor_mode(self, mode: str) -> None:
         if self.export_panel.model.choice("mode") != mode:
             self.export_panel.model.choose("mode", mode)
 
-    def _export_mode(self) -> None:
+    def _export_changed(self, what: set[str]) -> None:
         mode = self.export_panel.model.choice("mode")
         if mode and mode != self.editor.model.mode:
             self.editor.set_mode(mode)
+        if "choices" in what:
+            self._edited()
 
     # -- opening and importing ----------------------------------------------------------------------
 
@@ -178,59 +206,133 @@ class MainWindow(QMainWindow):
         if open_first and first is not None:
             self.open_path(str(first))
         self.jobs.import_paths([str(p) for p in paths])
-        self.statusBar().showMessage(f"Importing {len(paths)} item{'s' if len(paths) != 1 else ''}…")
 
-    def open_path(self, path: str) -> None:
-        """Show ``path`` in the editor, and find (or make) its import for exporting."""
-        path = str(Path(path).absolute())
-        self._opening = path
+    def open_path(self, path: str) -> bool:
+        """Show ``path`` in the editor, with the work saved for it. A file that cannot be opened
+        changes nothing (the editor says why); False then."""
+        path = str(Path(path).expanduser().resolve())  # as the library names it
+        if self.session is not None and self.session.path == path and self.editor.path == path:
+            return True
+        self._keep_current()
+        if not self.editor.open(path):
+            return False
+        self.sessions.get(path)  # from now on its import, when it comes, says where its work is saved
+        media = self.library.find_media(path)
+        if media is not None:
+            self.sessions.bind(path, media.file_id)
+        else:
+            self.jobs.import_paths([path])  # its row names the file_id the work is saved under
+        return True
+
+    def _keep_current(self) -> None:
+        """Remember the open file's work as it is now (before another file replaces it), and save it."""
+        if self.session is not None and self.editor.shown == self.session.path:
+            self._capture(self.session)
+            self.sessions.flush()
+
+    def _capture(self, session: SourceSession) -> None:
+        session.marks = self.editor.model.marks()
+        session.playhead = self.editor.controller.position
+        session.mode = self.editor.model.mode
+        session.export = self.export_panel.model.choices()
+
+    def _edited(self) -> None:
+        s = self.session
+        if self._restoring or s is None or self.editor.shown != s.path:
+            return
+        self._capture(s)
+        self.sessions.touch(s)
+
+    def _ready(self, path: str) -> None:
+        """The editor shows ``path``: put its work back, and point every panel at it."""
+        s = self.sessions.get(path)
+        if s.marks is None:  # first time in this run: what the library kept, if anything
+            stored = self.sessions.stored(s)
+            if stored is not None:
+                s.marks = self.editor.model.marks_from(stored.segments, stored.in_point, stored.out_point,
+                                                       stored.view)
+                s.playhead, s.mode, s.export = stored.playhead, stored.mode, dict(stored.export)
+        self._restoring = True
+        try:
+            self.session = s
+            self.sessions.activate(s)
+            self.editor.set_undo_stack(s.undo)
+            if s.mode:
+                self.editor.set_mode(s.mode)
+            if s.export:
+                self.export_panel.model.restore_choices(s.export)
+            self.editor.restore(s.marks, s.playhead)
+        finally:
+            self._restoring = False
         self.media = None
         self.export_panel.set_media(None, None)
-        self.editor.open(path)
         self.transcript_panel.set_source(path)
-        media = self.library.find_media(path)
-        if media is not None and media.status == "ready":
-            self._ready(media)
-
-    def _opened(self, path: str) -> None:
         self.caption_studio.set_source(path, 0.0)
         self.setWindowTitle(f"{Path(path).name} — {APP_NAME}")
+        media = self.library.find_media(path)
+        if media is not None and media.status == "ready":
+            self._media_ready(media)
+
+    def _open_failed(self, path: str, message: str) -> None:
+        """The player could not play ``path``: back to the file that was open, as it was."""
+        if self.session is not None and self.session.path != path:
+            self.editor.open(self.session.path, keep_messages=True)
 
     def _use_preset(self, ref: str) -> None:
         self.export_panel.set_caption_preset(ref)
+        self.tabs.setCurrentIndex(0)
         self.docks["export"].show()
         self.docks["export"].raise_()
-        self.statusBar().showMessage(f"Exports will be captioned with {ref}.", 5000)
+        refusal = self.export_panel.model.messages.get("captions")
+        self.statusBar().showMessage(f"Exports will be captioned with {ref}." if not refusal else
+                                     f"{ref} cannot be used for this export: {refusal}", STATUS_MS)
 
     def _studio_shown(self, visible: bool) -> None:
-        """The Caption Studio previews over the frame the editor is on."""
-        if visible and self.editor.path:
-            self.caption_studio.set_source(self.editor.path, self.editor.controller.position)
+        """The Caption Studio takes the side panels' room (they come back with the editor), and
+        previews over the frame the editor is on."""
+        if visible:
+            self._hidden_for_studio = [n for n in SIDE_DOCKS if self.docks[n].isVisible()]
+            for name in self._hidden_for_studio:
+                self.docks[name].hide()
+            if self.editor.path:
+                self.caption_studio.set_source(self.editor.path, self.editor.controller.position)
+        else:
+            for name in self._hidden_for_studio:
+                self.docks[name].show()
+            self._hidden_for_studio = []
 
     def _imported(self, results: list) -> None:
         for r in results:
             if isinstance(r, FastClipError):
-                self.statusBar().showMessage(str(r), 10000)
-            elif r.path == self._opening and r.status == "ready":
-                self._ready(r)
+                self.library_panel.show_error(str(r))
+                continue
+            if self.sessions.find(r.path) is not None:
+                self.sessions.bind(r.path, r.file_id)
+            if self.session is not None and r.path == self.session.path and r.status == "ready":
+                self._media_ready(r)
         self.library_panel.refresh()
 
     def _job_updated(self, update) -> None:
+        opened = int(min(JOBS_OPEN_MAX, self.height() * JOBS_OPEN_SHARE))
+        if update.kind != "import" and update.status in ("downloading", "processing") \
+                and self.docks["jobs"].height() < opened * 0.8:
+            self.resizeDocks([self.docks["jobs"]], [opened], Qt.Orientation.Vertical)  # something runs
         if update.kind != "import" or not update.ended:
             return
         self.library_panel.refresh()
-        if self._opening is None or self.media is not None:
+        if self.session is None or self.media is not None:
             return
-        media = self.library.find_media(self._opening)
+        media = self.library.find_media(self.session.path)
         if media is None or media.file_id != update.file_id:
             return
         if media.status == "ready":
-            self._ready(media)
+            self._media_ready(media)
         else:
-            self.statusBar().showMessage(f"{media.filename} cannot be clipped: {media.error}", 15000)
+            self.editor.messages.show_message(f"{media.filename} cannot be clipped: {media.error}", key="import")
 
-    def _ready(self, media: Media) -> None:
+    def _media_ready(self, media: Media) -> None:
         self.media = media
+        self.editor.messages.clear("import")
         self.jobs.media_info(media.file_id)
 
     def _media_info(self, file_id: str, info) -> None:
@@ -242,18 +344,66 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         SettingsDialog(self.library, self.app_settings, self).exec()
 
-    def _restore_layout(self) -> None:
+    def _available(self):
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry()
+
+    def _place(self) -> None:
+        """The saved size and layout, pulled onto this screen; else the default, fitted to it."""
         geometry, state = self.app_settings.window_state()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.setGeometry(fitted(self._available()))
         else:
-            self.resize(1560, 960)
+            self.setGeometry(pulled_in(self.geometry(), self._available()))
+        self._default_docks()
         if state is None or not self.restoreState(state):
             QTimer.singleShot(0, self._default_dock_sizes)  # once shown: before, there is no room to share
 
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if not self._frame_fitted:
+            self._frame_fitted = True
+            QTimer.singleShot(0, self._fit_frame)
+
+    def _fit_frame(self) -> None:
+        """The window's frame (title bar and borders, known once shown) inside the allowed part of
+        the screen, too: the inside shrinks by what the frame adds."""
+        allowed = fitted(self._available(), self.frameGeometry().size())
+        frame, inside = self.frameGeometry(), self.geometry()
+        extra_w, extra_h = frame.width() - inside.width(), frame.height() - inside.height()
+        if frame.width() > allowed.width() or frame.height() > allowed.height() or frame.x() < allowed.x() \
+                or frame.y() < allowed.y():
+            self.setGeometry(allowed.x() + (inside.x() - frame.x()), allowed.y() + (inside.y() - frame.y()),
+                             allowed.width() - extra_w, allowed.height() - extra_h)
+
+    def _default_docks(self) -> None:
+        """Every dock in its default place: library left; export above segments and transcript (tabs)
+        on the right; jobs at the bottom."""
+        for dock in self.docks.values():
+            dock.setFloating(False)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.docks["library"])
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.docks["export"])
+        self.splitDockWidget(self.docks["export"], self.docks["segments"], Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.docks["segments"], self.docks["transcript"])
+        self.docks["segments"].raise_()
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.docks["jobs"])
+
     def _default_dock_sizes(self) -> None:
-        self.resizeDocks([self.docks["library"], self.docks["export"]], [460, 400], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["jobs"]], [190], Qt.Orientation.Vertical)
+        library, side = side_widths(self.width())
+        self.resizeDocks([self.docks["library"], self.docks["export"]], [library, side], Qt.Orientation.Horizontal)
+        column = max(200, self.docks["export"].height() + self.docks["segments"].height())
+        self.resizeDocks([self.docks["export"], self.docks["segments"]],
+                         [int(column * EXPORT_SHARE), int(column * (1 - EXPORT_SHARE))], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["jobs"]], [JOBS_COMPACT], Qt.Orientation.Vertical)
+
+    def reset_layout(self) -> None:
+        """View → Reset layout: every panel back in its default place and size, the window fitted."""
+        self.tabs.setCurrentIndex(0)
+        self.setGeometry(fitted(self._available()))
+        self._default_docks()
+        for dock in self.docks.values():
+            dock.show()
+        QTimer.singleShot(0, self._default_dock_sizes)
 
     # -- drag and drop ------------------------------------------------------------------------------
 
@@ -268,15 +418,23 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         paths = local_paths(event.mimeData())
-        if paths:
-            self.import_paths(paths)
-            event.acceptProposedAction()
-        else:
+        if not paths:
             event.ignore()
+            return
+        sheets = [p for p in paths if p.suffix.lower() == ".csv" and p.is_file()]
+        if sheets and self.editor.shown is not None:  # segments for the open file, wherever dropped
+            self.editor.timeline.import_csv(sheets)
+        media = [p for p in paths if p not in sheets]
+        if media:
+            self.import_paths(media)
+        event.acceptProposedAction()
 
     # -- closing ------------------------------------------------------------------------------------
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        self._keep_current()
+        if self.tabs.currentWidget() is self.studio_page:
+            self.tabs.setCurrentIndex(0)  # the side panels come back before the layout is saved
         self.app_settings.save_window_state(self.saveGeometry(), self.saveState())
         self._position_timer.stop()
         self.library_panel.stop()
@@ -284,5 +442,6 @@ class MainWindow(QMainWindow):
         self.editor.close_player()
         self.jobs.close()
         self.adapter.shutdown()
+        self.sessions.stop()
         self.library.close()
         super().closeEvent(event)

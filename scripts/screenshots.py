@@ -1,12 +1,15 @@
-"""The README's screenshots of the desktop app, taken from the real window.
+"""The README's screenshots of the desktop app, taken from the real window on a screen of a given size.
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python scripts/screenshots.py VIDEO [--out docs/screenshots]
+    for size in 1280x720 1920x1080; do
+        xvfb-run -a -s "-screen 0 ${size}x24" .venv/bin/python scripts/screenshots.py VIDEO --suffix "-$size"
+    done
 
 Opens VIDEO (a minute or more of 1080p reads best; bench/media.py's sources do) in the main
-window with an empty library in a temporary FASTCLIP_HOME, marks three segments in keyframe
-mode, exports the first two (precise: they re-encode, so the export is still running) and grabs
-the window with the jobs panel showing it: main-window.png. Then the Caption Studio with a
-custom preset made from a built-in, over the open frame: caption-studio.png.
+window, as it opens on that screen, with an empty library in a temporary FASTCLIP_HOME; marks
+three labelled segments (two overlap) in keyframe mode, exports the first two (precise: they
+re-encode, so the export is still running) and grabs the window with the jobs panel showing it:
+main-window<suffix>.png. Then the Caption Studio with a custom preset made from a built-in, over
+the open frame: caption-studio<suffix>.png.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("video", type=Path)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--suffix", default="", help="added to the file names, e.g. -1280x720")
     args = parser.parse_args()
     os.environ["FASTCLIP_HOME"] = tempfile.mkdtemp(prefix="fastclip-shots-")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -39,6 +43,7 @@ def main() -> int:
     locale.setlocale(locale.LC_NUMERIC, "C")
     from fastclip_desktop.app import style_sheet
     from fastclip_desktop.app_settings import AppSettings
+    from fastclip_desktop.editor.segment_list import LABEL
     from fastclip_desktop.main_window import MainWindow
 
     app.setStyleSheet(style_sheet())
@@ -55,8 +60,10 @@ def main() -> int:
                 and e.timeline.strip is not None and e.timeline.waveform is not None:
             d = e.model.duration
             e.set_mode("keyframe")
-            for a, b in ((0.08, 0.16), (0.3, 0.41), (0.62, 0.7)):
+            for (a, b), label in (((0.08, 0.16), "Opening"), ((0.3, 0.41), "Demo"), ((0.36, 0.45), "Q&A")):
                 e.add_segment(d * a, d * b)
+                row = [s.id for s in e.model.ordered()].index(e.model.selected)
+                e.segment_list.table.item(row, LABEL).setText(label)
             e.model.select(e.model.ordered()[1].id)
             e.controller.seek(d * 0.35, exact=True)
             state["step"] = "export"
@@ -75,20 +82,20 @@ def main() -> int:
             state["step"] = "wait"
 
     def shoot_main() -> None:
-        w.grab().save(str(args.out / "main-window.png"))
-        print("saved", args.out / "main-window.png", flush=True)
+        target = args.out / f"main-window{args.suffix}.png"
+        w.grab().save(str(target))
+        print("saved", target, flush=True)
         studio = w.caption_studio
-        w.docks["library"].hide()  # the studio wants the width (View menu: the docks come back)
-        w.docks["export"].hide()
-        w.tabs.setCurrentIndex(1)
+        w.tabs.setCurrentIndex(1)  # the studio takes the side panels' room
         studio.select_preset("builtin:short-form-karaoke")
         studio.presets.new_name.setText("My karaoke")
         studio.presets.duplicate()
         state["step"] = "studio"
 
     def shoot_studio() -> None:
-        w.grab().save(str(args.out / "caption-studio.png"))
-        print("saved", args.out / "caption-studio.png", flush=True)
+        target = args.out / f"caption-studio{args.suffix}.png"
+        w.grab().save(str(target))
+        print("saved", target, flush=True)
         w.close()
         app.quit()
 

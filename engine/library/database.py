@@ -12,6 +12,7 @@ import contextlib
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -52,6 +53,22 @@ def check_page(offset: int, limit: int) -> None:
                              field="limit")
 
 
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Put a new library file in WAL mode. Two processes (or threads) opening the same new file at
+    once both try; switching takes the file exclusively, and SQLite answers the second "locked" at
+    once instead of waiting, so it waits here, as the busy timeout would."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode = wal")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class Database:
     """One SQLite connection, shared safely by the threads of a process.
 
@@ -72,8 +89,7 @@ class Database:
         self._utils_db = None
         try:
             conn.execute("PRAGMA foreign_keys = ON")
-            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                conn.execute("PRAGMA journal_mode = wal")
+            _use_wal(conn)
             # In WAL mode NORMAL loses no integrity on a crash, only (on power loss) the last commits.
             conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as e:  # not a database, damaged, unreadable

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..errors import Conflict, FastClipError, Gone, InvalidRequest, NotFound
 from ..signature import AUDIO_CONTAINERS, check_signature
+from ..timeline import clock_text
 from .database import Database, check_page, iso
 from .jobs import RUNNING
 from .rows import Media
@@ -261,7 +262,4 @@ def _bytes(n: float) -> str:
 
 
 def _hms(seconds: float) -> str:
-    s = round(seconds)
-    h, rem = divmod(s, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}"
+    return clock_text(seconds, 0)

@@ -23,7 +23,7 @@ from .formats import (
     to_vtt,
 )
 from .speech_model import MODEL_ENV, default_model_path, resolve_model_path
-from .transcription import transcribe
+from .transcription import cached_transcript, transcribe
 from .words import RawWord, repair_segment, repair_words
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "Segment",
     "Transcript",
     "TranscriptCache",
+    "cached_transcript",
     "Word",
     "cut_transcript",
     "default_model_path",

@@ -43,6 +43,24 @@ OPTIONS = f"faster-whisper;int8;beam={BEAM_SIZE};vad=silero;words;repair-v1"
 _RECOGNITION_ERRORS = (RuntimeError, ValueError, OSError, MemoryError)
 
 
+def cached_transcript(
+    source: str | os.PathLike,
+    *,
+    cache_dir: str | os.PathLike,
+    model_path: str | os.PathLike | None = None,
+    language: str | None = None,
+) -> Transcript | None:
+    """The transcript ``transcribe`` would return from its cache for ``source``, or None: it only
+    reads the cache (about 1 MiB of the source is read to know it), never decodes nor loads a model.
+    For a front end that shows a transcript as soon as its file opens. Raises NotFound /
+    UnsupportedMedia as ``transcribe`` does for a missing or non-media source."""
+    src = Path(source)
+    check_signature(src)
+    cache = TranscriptCache(cache_dir)
+    key = cache.key(src, model_fingerprint(resolve_model_path(model_path)), OPTIONS, language or "")
+    return cache.get(key)
+
+
 def transcribe(
     source: str | os.PathLike,
     *,

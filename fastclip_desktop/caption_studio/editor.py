@@ -164,10 +164,16 @@ class StyleEditor(QWidget):
         self.controls: dict[str, QWidget] = {}
         self.error_labels: dict[str, QLabel] = {}
         self._editing: str | None = None  # the field whose control is being changed by the user
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        self.grid = QHBoxLayout(self)  # one column of groups, or two side by side
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self._stacks = [QVBoxLayout(), QVBoxLayout()]
+        for stack in self._stacks:
+            self.grid.addLayout(stack, 1)
+        self.boxes: list[QGroupBox] = []
+        self.columns = 0
         for title, fields in GROUPS:
             box = QGroupBox(title)
+            self.boxes.append(box)
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
             for field in fields:
@@ -198,11 +204,36 @@ class StyleEditor(QWidget):
                 label = QLabel("" if field.kind == "bool" else field.label)
                 label.setFixedWidth(LABEL_WIDTH)  # the groups' columns line up
                 form.addRow(label, cell)
-            layout.addWidget(box)
-        layout.addStretch(1)
+        self.set_columns(1)
         model.subscribe(self._on_model)
         self._fill_fonts()
         self.show_style()
+
+    def set_columns(self, columns: int) -> None:
+        """Lay the groups out in ``columns`` columns (two on a wide screen, so every field shows
+        without scrolling), filled top to bottom, each column about as tall as the others."""
+        columns = max(1, columns)
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for stack in self._stacks:
+            while stack.count():
+                stack.takeAt(0)  # its boxes and its stretch; the boxes stay ours
+        heights = [b.sizeHint().height() for b in self.boxes]
+        share = sum(heights) / columns
+        column, filled = 0, 0.0
+        for box, height in zip(self.boxes, heights):
+            if column < columns - 1 and filled and filled + height / 2 > share:
+                column, filled = column + 1, 0.0
+            self._stacks[column].addWidget(box)
+            filled += height
+        for stack in self._stacks:
+            stack.addStretch(1)
+        self.grid.setStretch(1, 1 if columns > 1 else 0)
+
+    def column_width(self) -> int:
+        """The width one column of groups needs."""
+        return max(b.minimumSizeHint().width() for b in self.boxes)
 
     # -- building -------------------------------------------------------------------------------------
 

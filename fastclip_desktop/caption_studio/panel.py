@@ -41,6 +41,8 @@ from .preview import CaptionPreview
 from .rendering import PreviewRenderer, RenderedPreview
 
 SAVE_DELAY_MS = 400
+PRESETS_WIDTH = 230  # px: the preset list's column
+PREVIEW_MIN = 560  # px: the preview keeps at least this when the fields take two columns
 DRAG_RENDER_MS = 30  # while dragging, the preview follows closely
 READ_ONLY_TEXT = "Built-in preset: read-only. Duplicate it to edit a copy."
 DRAG_HINT = "Drag the caption to move it."
@@ -82,6 +84,23 @@ def dark_palette(base: QPalette) -> QPalette:
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor("#6a6f76"))
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#6a6f76"))
     return palette
+
+
+class _FormScroll(QScrollArea):
+    """The style fields: in two columns when there is room for both, else one that scrolls."""
+
+    def __init__(self, editor: StyleEditor):
+        super().__init__()
+        self.editor = editor
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(editor)
+        self.setMinimumWidth(editor.column_width() + self.verticalScrollBar().sizeHint().width() + 4)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        spacing = self.editor.grid.spacing() or 6
+        self.editor.set_columns(2 if self.viewport().width() >= 2 * self.editor.column_width() + spacing else 1)
 
 
 class CaptionStudio(QWidget):
@@ -167,11 +186,8 @@ class CaptionStudio(QWidget):
         column.addLayout(ref_row)
         column.addWidget(self.status)
 
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self.editor)
-        scroll.setMinimumWidth(self.editor.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
+        scroll = _FormScroll(self.editor)
+        self.form_scroll = scroll
         right = QWidget()
         right.setLayout(QVBoxLayout())
         right.layout().setContentsMargins(4, 8, 8, 8)
@@ -181,10 +197,27 @@ class CaptionStudio(QWidget):
         for i, (part, stretch) in enumerate(((left, 0), (centre, 1), (right, 0))):
             self.splitter.addWidget(part)
             self.splitter.setStretchFactor(i, stretch)
-        self.splitter.setSizes([250, 600, 350])
+        self.splitter.setSizes([230, 560, 420])
+        self._sized_by_user = False
+        self.splitter.splitterMoved.connect(lambda *_: setattr(self, "_sized_by_user", True))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if not self._sized_by_user:
+            self._share_width()
+
+    def _share_width(self) -> None:
+        """The presets a narrow column, the fields as many columns as fit beside a preview at least
+        PREVIEW_MIN wide (two on a wide screen: every field shows without scrolling)."""
+        total = sum(self.splitter.sizes())
+        names = self.presets.list
+        presets = max(PRESETS_WIDTH, names.sizeHintForColumn(0) + names.verticalScrollBar().sizeHint().width() + 28)
+        column = self.editor.column_width() + self.form_scroll.verticalScrollBar().sizeHint().width() + 24
+        fields = 2 * column if total - presets - 2 * column >= PREVIEW_MIN else column
+        self.splitter.setSizes([presets, max(PREVIEW_MIN // 2, total - presets - fields), fields])
 
     # -- for the main window --------------------------------------------------------------------------
 

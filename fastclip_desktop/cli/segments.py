@@ -147,11 +147,9 @@ def _table(media, segments) -> None:
 
 def _clock(t: float) -> str:
     """``m:ss.fff`` (``h:mm:ss.fff`` past an hour)."""
-    ms = round(t * 1000)
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds = f"{rest // 1000:02d}.{rest % 1000:03d}"
-    return f"{hours}:{minutes:02d}:{seconds}" if hours else f"{minutes}:{seconds}"
+    from engine.timeline import clock_text
+
+    return clock_text(t)
 
 
 def _count(segments) -> str:

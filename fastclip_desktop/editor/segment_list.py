@@ -31,7 +31,8 @@ from ..timeline.model import KEYFRAME, Segment, TimelineModel, clean_label
 from ..timeline.widget import TimelineWidget
 
 COLUMNS = ("#", "Label", "Start", "End", "Length", "Cut starts")
-LABEL, LANDS = COLUMNS.index("Label"), COLUMNS.index("Cut starts")
+LABEL, LENGTH, LANDS = COLUMNS.index("Label"), COLUMNS.index("Length"), COLUMNS.index("Cut starts")
+NARROW = 340  # px: narrower than this, the Length column steps aside (the total says it, the bars show it)
 
 
 def row_texts(model: TimelineModel, number: int, segment: Segment) -> tuple[str, ...]:
@@ -69,7 +70,6 @@ class SegmentList(QWidget):
         header.setSectionResizeMode(LABEL, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
         self.total = QLabel("No segments yet: set in (I) and out (O), then Enter.")
-        self.total.setWordWrap(True)
         self.total.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the dock
         self.remove_button = QPushButton("Remove")
         self.remove_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -89,6 +89,10 @@ class SegmentList(QWidget):
         unsubscribe = self.model.subscribe(self._on_model)
         self.destroyed.connect(lambda: unsubscribe())
         self._refill()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self.table.setColumnHidden(LENGTH, self.width() < NARROW)
 
     # -- what a user sees ---------------------------------------------------------------------------
 
@@ -129,6 +133,7 @@ class SegmentList(QWidget):
         n = len(segments)
         self.total.setText(f"{n} segment{'s' if n != 1 else ''}, {clock_text(total)} in all" if n else
                            "No segments yet: set in (I) and out (O), then Enter.")
+        self.total.setToolTip(self.total.text())  # cut short in a narrow panel
         self.remove_button.setEnabled(self.model.selected is not None)
 
     def _select_row(self) -> None:

@@ -39,8 +39,10 @@ from engine.request import (
     Segment,
     ValidClip,
     default_format,
+    picture_size,
     validate,
 )
+from engine.timeline import clock_text
 
 from ..observable import Observable
 
@@ -88,12 +90,8 @@ def form_field(engine_field: str | None) -> str:
 
 def duration_text(seconds: float) -> str:
     """m:ss (h:mm:ss past an hour), with tenths when there are any: "0:42", "1:02:03", "0:01.5"."""
-    tenths = round(max(0.0, float(seconds)) * 10)
-    whole, frac = divmod(tenths, 10)
-    h, rem = divmod(whole, 3600)
-    m, s = divmod(rem, 60)
-    text = f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-    return text + (f".{frac}" if frac else "")
+    text = clock_text(seconds, 1)
+    return text[:-2] if text.endswith(".0") else text
 
 
 class ExportModel(Observable):
@@ -102,6 +100,7 @@ class ExportModel(Observable):
         self.file_id: str | None = None
         self.info: MediaInfo | None = None
         self.segments: list[tuple[float, float]] = []
+        self.pending: tuple[float, float] | None = None  # in and out set on the timeline, not added
         self.presets: list[tuple[str, str]] = []  # (preset_ref, label)
         self._choice: dict[str, object] = {"format": "mp4", "quality": None, "mode": default_mode,
                                            "captions": None, "join": False}
@@ -127,6 +126,39 @@ class ExportModel(Observable):
         self.segments = [(float(s), float(e)) for s, e in segments]
         self._submit_error = None
         self._changed("segments", "choices", "errors")
+
+    def set_pending(self, span: tuple[float, float] | None) -> None:
+        """In and out marked but not added: with no segment added, they are what Export makes."""
+        span = None if span is None else (float(span[0]), float(span[1]))
+        if span != self.pending:
+            self.pending = span
+            self._submit_error = None
+            self._changed("segments", "choices", "errors")
+
+    @property
+    def spans(self) -> list[tuple[float, float]]:
+        """What Export makes: the segments, or the in/out span when none was added."""
+        if self.segments:
+            return list(self.segments)
+        return [self.pending] if self.pending is not None else []
+
+    def choices(self) -> dict:
+        """The user's choices as plain data (kept with the source's edit state); the cut mode is the
+        editor's, kept apart."""
+        return {"format": self._choice["format"], "quality": self._choice["quality"],
+                "captions": self._choice["captions"], "join": bool(self._choice["join"]), "folder": self.folder}
+
+    def restore_choices(self, choices: dict) -> None:
+        """Put back what ``choices`` returned (for a source opened again); unknown keys are ignored,
+        and a choice the engine refuses now shows its reason as any other would."""
+        for field in ("format", "quality", "captions", "join"):
+            if field in choices:
+                value = choices[field]
+                self._choice[field] = bool(value) if field == "join" else value
+        if "folder" in choices:
+            self.folder = choices["folder"] or None
+        self._submit_error = None
+        self._changed("choices", "errors")
 
     def set_presets(self, presets: Sequence[tuple[str, str]]) -> None:
         """The caption presets to offer: (preset_ref, label), built-ins then custom ones."""
@@ -208,7 +240,7 @@ class ExportModel(Observable):
     def hint(self) -> str:
         if self.info is None:
             return NO_MEDIA_HINT
-        if not self.segments:
+        if not self.spans:
             return NO_SEGMENT_HINT
         return ""
 
@@ -236,10 +268,11 @@ class ExportModel(Observable):
         else:
             clips = f"{len(clip.outputs)} clips, {total} total"
         what = clip.format
-        if clip.has_video_output:
-            what += f" {clip.quality or 'source quality'}"
+        size = picture_size(info, clip)
+        if size is not None:
+            what += f" {size[0]}×{size[1]}"
             if clip.quality and clip.height is None:
-                what += f" (the source is {info.max_height}p: never upscaled)"
+                what += f" (the source's size: {clip.quality} is larger, and nothing is upscaled)"
         mode = ("keyframe (edges snap to keyframes, nothing re-encoded)" if clip.mode == KEYFRAME
                 else "precise (frame-accurate)")
         captions = ""
@@ -247,6 +280,28 @@ class ExportModel(Observable):
             captions = ", captions " + next((label for ref, label in self.presets if ref == clip.captions),
                                             clip.captions)
         return f"{clips}, {what}, {mode}{captions}"
+
+    @property
+    def export_text(self) -> str:
+        """The Export button's words: what pressing it makes."""
+        clip = self._valid
+        if clip is None:
+            return "Export"
+        if len(clip.outputs) == 1 and len(clip.segments) == 1:
+            (start, end), = clip.segments
+            return f"Export {clock_text(float(start))} → {clock_text(float(end))}"
+        if clip.join:
+            return f"Export 1 clip ({len(clip.segments)} joined)"
+        return f"Export {len(clip.outputs)} clips"
+
+    @property
+    def captions_note(self) -> str:
+        """Why no caption preset can be chosen for this export (an audio format, a GIF, an audio
+        source), in the engine's words; "" when presets can be chosen."""
+        presets = [o for o in self._options.get("captions", ()) if o.value is not None]
+        if self.info is None or not presets or any(o.allowed for o in presets):
+            return ""
+        return presets[0].refusal or ""
 
     # -- asking the engine --------------------------------------------------------------------------
 
@@ -260,6 +315,18 @@ class ExportModel(Observable):
         if field == "captions":
             return [(None, "None"), *self.presets]
         return [(False, "Separate clips"), (True, "Join into one clip")]
+
+    def _sized(self, option: Option, state: dict) -> Option:
+        """A quality option labelled with the picture size it will really give."""
+        if not option.allowed:
+            return option
+        try:
+            clip = validate(self._build({**state, "quality": option.value}, self.spans or self._probe_segments()),
+                            self.info)
+        except FastClipError:
+            return option
+        size = picture_size(self.info, clip)
+        return option if size is None else Option(option.value, f"{option.label} · {size[0]}×{size[1]}")
 
     def _build(self, state: dict, segments: list[tuple[float, float]]) -> ClipRequest:
         common = {"source": self.file_id or "", "format": state["format"], "quality": state["quality"],
@@ -276,7 +343,7 @@ class ExportModel(Observable):
     def _refusal(self, state: dict, field: str, value) -> str | None:
         """The engine's message when it refuses ``value`` for ``field`` in the form ``state``."""
         state = {**state, field: value}
-        segments = self.segments or self._probe_segments()
+        segments = self.spans or self._probe_segments()
         for _ in range(len(NEUTRAL) + 2):
             try:
                 clip = validate(self._build(state, segments), self.info)
@@ -312,11 +379,13 @@ class ExportModel(Observable):
                     state[field] = default_format(self.info)
                 elif len(allowed) == 1 or (current is None and allowed):
                     state[field] = allowed[0].value
+            if field == "quality":
+                options = [self._sized(o, state) for o in options]
             self._options[field] = options
         self._state = state
         self._messages, self._valid, self._request = {}, None, None
-        if self.segments:
-            self._request = self._build(state, self.segments)
+        if self.spans:
+            self._request = self._build(state, self.spans)
             try:
                 self._valid = validate(self._request, self.info)
             except FastClipError as e:

@@ -40,7 +40,6 @@ LIBRARY, CHOOSE = "library", "choose"  # the destination combo's non-folder entr
 STYLE = """
 ExportPanel { background: #1b1c1f; }
 QLabel { color: #d7dbe0; font-size: 12px; }
-QLabel#title { font-size: 14px; font-weight: bold; color: #ffffff; }
 QLabel#fieldError, QLabel#generalError { color: #ff6b6b; }
 QLabel#summary { color: #ffffff; }
 QLabel#hint { color: #a4a9b0; font-style: italic; }
@@ -88,6 +87,10 @@ class ExportPanel(QWidget):
     def set_segments(self, segments) -> None:
         self.model.set_segments(segments)
 
+    def set_pending(self, span) -> None:
+        """In and out set on the timeline but not added: Export makes that span when nothing was added."""
+        self.model.set_pending(span)
+
     def set_defaults(self, default_cut_mode: str | None = None, default_export_folder: str | None = None) -> None:
         self.model.set_defaults(default_cut_mode, default_export_folder)
 
@@ -124,14 +127,20 @@ class ExportPanel(QWidget):
 
     def _build(self) -> None:
         outer = QVBoxLayout(self)
-        title = QLabel("Export")
-        title.setObjectName("title")
-        outer.addWidget(title)
+        self.export_button = QPushButton("Export")
+        self.export_button.setObjectName("export")
+        self.export_button.clicked.connect(self.request_export)
+        self.export_button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        outer.addWidget(self.export_button)  # first, whatever the texts below it say: clicks never miss
         grid = QGridLayout()
         grid.setColumnStretch(1, 1)
         grid.setVerticalSpacing(2)
         outer.addLayout(grid)
         self.combos: dict[str, QComboBox] = {}
+        self.captions_note = QLabel()
+        self.captions_note.setObjectName("hint")
+        self.captions_note.setWordWrap(True)
+        self.captions_note.hide()
         self.error_labels: dict[str, QLabel] = {}
         self.field_labels: dict[str, QLabel] = {}
         row = 0
@@ -149,11 +158,16 @@ class ExportPanel(QWidget):
             grid.addWidget(error, row + 1, 1)
             self.field_labels[field], self.error_labels[field] = label, error
             row += 2
+            if field == "captions":  # why no preset can be chosen now (an audio format, a GIF)
+                grid.addWidget(self.captions_note, row, 1)
+                row += 1
 
         for field, text in (("format", "&Format"), ("quality", "&Quality"), ("mode", "Cut &mode"),
                             ("captions", "&Captions")):
             combo = QComboBox()
             combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)  # long labels are cut in the box (the list shows them whole)
             combo.activated.connect(lambda index, f=field: self._on_combo(f, index))
             self.combos[field] = combo
             add(field, text, combo)
@@ -170,6 +184,8 @@ class ExportPanel(QWidget):
         add("segments", "Clips", clips)
 
         self.destination = QComboBox()
+        self.destination.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.destination.setMinimumContentsLength(12)
         self.destination.activated.connect(self._on_destination)
         add("destination", "&Save to", self.destination)
 
@@ -182,12 +198,8 @@ class ExportPanel(QWidget):
         self.hint_label = QLabel()
         self.hint_label.setObjectName("hint")
         self.hint_label.setWordWrap(True)
-        self.export_button = QPushButton("Export")
-        self.export_button.setObjectName("export")
-        self.export_button.clicked.connect(self.request_export)
         for w in (self.summary_label, self.general_error, self.hint_label):
             outer.addWidget(w)
-        outer.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignRight)
         outer.addStretch(1)
 
     # -- user input ---------------------------------------------------------------------------------
@@ -238,6 +250,10 @@ class ExportPanel(QWidget):
         self.summary_label.setVisible(bool(m.summary))
         self.hint_label.setText(m.hint)
         self.hint_label.setVisible(bool(m.hint))
+        note = m.captions_note if not messages.get("captions") else ""
+        self.captions_note.setText(note)
+        self.captions_note.setVisible(bool(note))
+        self.export_button.setText(m.export_text)
         self.export_button.setEnabled(m.can_export)
         self.export_button.setToolTip("" if m.can_export else (m.hint or "Fix the field marked in red to export."))
 

@@ -23,6 +23,7 @@ from engine.errors import FastClipError
 from engine.job_results import ENDED, JobUpdate
 from engine.library import Job, Library, parse_iso
 from engine.library.jobs import RUNNING
+from engine.timeline import clock_text
 
 from ..observable import Observable
 
@@ -109,11 +110,8 @@ class JobRow:
 
 
 def duration_text(seconds: float) -> str:
-    """m:ss, or h:mm:ss from an hour."""
-    whole = int(max(0.0, seconds))
-    h, rem = divmod(whole, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    """m:ss, or h:mm:ss from an hour (engine.timeline.clock_text, whole seconds)."""
+    return clock_text(max(0.0, seconds), 0)
 
 
 def _file_name(path: str) -> str:

@@ -34,6 +34,7 @@ from engine.job_results import JobUpdate
 from engine.library import Library
 
 from ..job_queue import JobQueue
+from ..message_bar import MessageBar
 from ..worker_adapter import emit
 from .model import ACTIONS, CANCEL, OPEN, RETRY, SHOW, JobRow, JobsModel
 
@@ -100,10 +101,7 @@ class JobsPanel(QWidget):
         self._items: dict[str, QTreeWidgetItem] = {}
         self._asked: dict[str, str] = {}  # job_id -> the action last asked of the queue
 
-        self.notice = QLabel("")
-        self.notice.setObjectName("notice")
-        self.notice.setWordWrap(True)
-        self.notice.hide()
+        self.messages = MessageBar()  # a refused action, a failed job: until dismissed or retried
         self.tree = QTreeWidget()
         self.tree.setColumnCount(len(HEADERS))
         self.tree.setHeaderLabels(HEADERS)
@@ -112,6 +110,7 @@ class JobsPanel(QWidget):
         self.tree.setAlternatingRowColors(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.itemDoubleClicked.connect(self._double_clicked)
+        self.tree.setMinimumHeight(44)  # the header and a row: the compact list at the bottom of the window
         header = self.tree.header()
         header.setStretchLastSection(False)
         for column, mode in ((KIND, QHeaderView.ResizeMode.ResizeToContents),
@@ -129,7 +128,7 @@ class JobsPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.notice)
+        layout.addWidget(self.messages)
         layout.addWidget(self.tree, stretch=1)
         self.setStyleSheet(STYLE)
 
@@ -191,17 +190,27 @@ class JobsPanel(QWidget):
     def _on_update(self, update: JobUpdate) -> None:
         before = self.model.row(update.job_id)
         was_complete = before is not None and before.status == "complete"
+        was_failed = before is not None and before.status == "failed"
         row = self.model.apply(update, self.library)
         if row.status == "complete" and not was_complete:
             emit(self.job_completed, update)
+        key = f"job:{update.job_id}"
+        if row.status == "failed" and not was_failed and not row.cancelled:
+            name = row.output_name or row.source_name
+            what = f"{row.kind_text} of {name}" if name else row.kind_text
+            self.messages.show_message(f"{what} failed: {row.message_text}", key=key)
+        elif row.status != "failed" and self.messages.has(key):
+            self.messages.clear(key)  # retried: the failure is no longer the news
 
     def _on_action_failed(self, job_id: str, error) -> None:
         action = self._asked.pop(job_id, "")
         self._say(f"{REFUSED.get(action, 'Could not change the job')}: {error}")
 
     def _say(self, text: str) -> None:
-        self.notice.setText(text)
-        self.notice.setVisible(bool(text))
+        if text:
+            self.messages.show_message(text, key="action")
+        else:
+            self.messages.clear("action")
 
     # -- the model's changes ------------------------------------------------------------------------
 

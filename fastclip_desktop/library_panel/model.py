@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from engine.library import Clip, Library, Media, parse_iso
+from engine.timeline import clock_text
 
 from ..observable import Observable
 
@@ -206,10 +207,7 @@ def duration_text(seconds: float | None) -> str:
         return "—"
     if seconds < 59.95:
         return f"{seconds:.1f} s"
-    whole = round(seconds)
-    h, rest = divmod(whole, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    return clock_text(seconds, 0)
 
 
 def expiry_text(clip: Clip, now: datetime) -> str:

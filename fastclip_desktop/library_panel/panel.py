@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QMessageBox,
+    QSizePolicy,
     QToolButton,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 from engine.errors import FastClipError
 from engine.library import Library
 
+from ..flow_layout import flow_row
 from ..worker_adapter import Task, WorkerAdapter, emit
 from .export_copy import export_clip_copies, export_clip_copy
 from .model import SORTS, LibraryModel
@@ -71,6 +73,7 @@ class LibraryPanel(QWidget):
         self.message = QLabel(self)
         self.message.setObjectName("message")
         self.message.setWordWrap(True)
+        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.open_action = self._action("Open", self.open_current, QKeySequence(Qt.Key.Key_Return),
@@ -116,18 +119,22 @@ class LibraryPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.search, stretch=1)
         top.addWidget(self.sort)
-        buttons = QHBoxLayout()
+        self.sort.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.sort.setMinimumContentsLength(8)
+        self.search.setMinimumWidth(80)
+        buttons = []
         for action in (self.open_action, self.rename_action, self.pin_action, self.export_action,
                        self.delete_action):
             button = QToolButton(self)
             button.setDefaultAction(action)
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+            buttons.append(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
         layout.addWidget(self.tree, stretch=1)
-        layout.addLayout(buttons)
+        row = flow_row(*buttons, parent=self)  # wraps in a narrow dock
+        row.setObjectName("libraryButtons")
+        layout.addWidget(row)
         layout.addWidget(self.summary)  # its own line: a narrow dock stays narrow
         layout.addWidget(self.message)
 

@@ -10,10 +10,11 @@ STYLE = """
 #libraryPanel > QLabel#summary { color: #8a9099; }
 #libraryPanel > QLabel#message[kind="error"] { color: #ff8a80; }
 #libraryPanel > QLabel#message[kind="info"] { color: #a5d6a7; }
-#libraryPanel > QLineEdit, #libraryPanel > QComboBox, #libraryPanel > QToolButton {
+#libraryPanel > QLineEdit, #libraryPanel > QComboBox, #libraryPanel > QToolButton, #libraryButtons > QToolButton {
     background: #2b2e33; color: #e3e6ea; border: 1px solid #3a3e44; border-radius: 4px; padding: 4px 8px; }
-#libraryPanel > QToolButton:hover, #libraryPanel > QComboBox:hover { background: #34383e; }
-#libraryPanel > QToolButton:disabled { color: #62676e; }
+#libraryPanel > QToolButton:hover, #libraryPanel > QComboBox:hover, #libraryButtons > QToolButton:hover {
+    background: #34383e; }
+#libraryPanel > QToolButton:disabled, #libraryButtons > QToolButton:disabled { color: #62676e; }
 #libraryPanel > QTreeWidget { background: #15161a; color: #e3e6ea; border: 1px solid #2b2e33;
                               selection-background-color: #2f4a5e; }
 #libraryPanel > QTreeWidget::indicator { width: 13px; height: 13px; border: 1px solid #6b7078;

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPixmap
+from PySide6.QtCore import QItemSelectionModel, QRect, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
 )
@@ -31,6 +34,8 @@ HEADERS = ("Name", "Details", "Duration", "Kept")
 KIND_ROLE = Qt.ItemDataRole.UserRole  # "source", "clip" or "orphans"
 ID_ROLE = Qt.ItemDataRole.UserRole + 1  # file_id or clip_id
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2  # the file the picture shows
+SUBLINE_ROLE = Qt.ItemDataRole.UserRole + 3  # the details, kept and such: a second line when narrow
+COMPACT_WIDTH = 420  # px: narrower than this, details and "kept" go under the name
 SOURCE, CLIP, ORPHANS = "source", "clip", "orphans"
 ICON_SIZE = PICTURE_SIZE
 COLORS = {
@@ -47,6 +52,53 @@ def placeholder_picture() -> QPixmap:
     pixmap = QPixmap(ICON_SIZE)
     pixmap.fill(COLORS["placeholder"])
     return pixmap
+
+
+class NameDelegate(QStyledItemDelegate):
+    """Draws a name elided in the middle (the times at the end of a clip's name tell clips apart),
+    and, when the tree is compact, the row's details on a second, dimmer line beneath it."""
+
+    def __init__(self, tree: LibraryTree):
+        super().__init__(tree)
+        self.tree = tree
+
+    def paint(self, painter, option, index) -> None:
+        if index.column() != NAME:
+            return super().paint(painter, option, index)
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text, opt.text = opt.text, ""
+        widget = opt.widget
+        style = widget.style() if widget is not None else None
+        if style is None:
+            return super().paint(painter, option, index)
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        area = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, widget).adjusted(2, 0, -2, 0)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        color = opt.palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        subline = index.data(SUBLINE_ROLE) if self.tree.compact else ""
+        painter.save()
+        painter.setFont(opt.font)
+        painter.setPen(color)
+        metrics = QFontMetrics(opt.font)
+        if subline:
+            top = QRect(area.x(), area.y(), area.width(), area.height() // 2)
+            bottom = QRect(area.x(), area.y() + area.height() // 2, area.width(), area.height() - area.height() // 2)
+            align_top, align_bottom = Qt.AlignmentFlag.AlignBottom, Qt.AlignmentFlag.AlignTop
+        else:
+            top, bottom = area, None
+            align_top = Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(top, Qt.AlignmentFlag.AlignLeft | align_top,
+                         metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, top.width()))
+        if bottom is not None:
+            font = opt.font
+            font.setBold(False)
+            font.setPixelSize(max(9, metrics.height() - 5))
+            painter.setFont(font)
+            painter.setPen(COLORS["muted"])
+            painter.drawText(bottom, Qt.AlignmentFlag.AlignLeft | align_bottom,
+                             QFontMetrics(font).elidedText(subline, Qt.TextElideMode.ElideRight, bottom.width()))
+        painter.restore()
 
 
 class LibraryTree(QTreeWidget):
@@ -69,6 +121,9 @@ class LibraryTree(QTreeWidget):
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         for column in (DETAILS, DURATION, KEPT):  # as wide as what they show: the name gets the rest
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.compact = False  # details and "kept" under the name (a narrow dock)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a clip's times are at the end of its name
+        self.setItemDelegateForColumn(NAME, NameDelegate(self))
         self._filling = False
         self._sources: dict[str, QTreeWidgetItem] = {}
         self._clips: dict[str, QTreeWidgetItem] = {}
@@ -78,6 +133,15 @@ class LibraryTree(QTreeWidget):
         self.itemChanged.connect(self._item_changed)
         self.itemCollapsed.connect(lambda item: self._collapsed.add(_group_key(item)))
         self.itemExpanded.connect(lambda item: self._collapsed.discard(_group_key(item)))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        compact = self.viewport().width() < COMPACT_WIDTH
+        if compact != self.compact:
+            self.compact = compact
+            self.setColumnHidden(DETAILS, compact)
+            self.setColumnHidden(KEPT, compact)
+            self.viewport().update()
 
     # -- filling ------------------------------------------------------------------------------------
 
@@ -126,8 +190,9 @@ class LibraryTree(QTreeWidget):
         item.setData(0, KIND_ROLE, SOURCE)
         item.setData(0, ID_ROLE, m.file_id)
         item.setText(NAME, m.filename)
-        item.setToolTip(NAME, m.path)
+        item.setToolTip(NAME, f"{m.filename}\n{m.path}")
         item.setText(DETAILS, source_status_text(m))
+        item.setData(NAME, SUBLINE_ROLE, source_status_text(m))
         if m.status == "failed":
             item.setForeground(DETAILS, QBrush(COLORS["failed"]))
             item.setToolTip(DETAILS, m.error or "the import failed")
@@ -152,7 +217,8 @@ class LibraryTree(QTreeWidget):
         item.setData(0, PATH_ROLE, clip.path)
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsUserCheckable)
         item.setText(NAME, clip.title)
-        item.setToolTip(NAME, f"{clip.path}\nmade {clip.created_at}")
+        item.setToolTip(NAME, f"{clip.title}\n{clip.path}\nmade {clip.created_at}")
+        item.setData(NAME, SUBLINE_ROLE, f"{clip_details_text(clip)} · {kept}")
         item.setIcon(NAME, picture(clip.path) or self._placeholder)
         item.setText(DETAILS, clip_details_text(clip))
         item.setText(DURATION, duration_text(clip.duration))

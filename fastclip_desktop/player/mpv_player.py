@@ -39,9 +39,13 @@ DEFAULT_OPTIONS = {
     "osc": False,
     "load_scripts": False,
     "ytdl": False,
+    # no sound device (a server, a container, a muted VM): play without sound rather than not at all
+    "audio_fallback_to_null": "yes",
+    "audio_display": "embedded-first",  # an audio file's cover art is its picture
 }
 
-OBSERVED = ("time-pos", "duration", "pause", "speed", "eof-reached", "container-fps")
+OBSERVED = ("time-pos", "duration", "pause", "speed", "eof-reached", "container-fps", "play-dir",
+            "current-ao", "track-list")
 
 
 class MpvPlayer(QObject):
@@ -49,12 +53,15 @@ class MpvPlayer(QObject):
     duration_changed = Signal(float)
     pause_changed = Signal(bool)
     speed_changed = Signal(float)
+    direction_changed = Signal(bool)  # forward
     eof_changed = Signal(bool)
     seek_finished = Signal(float)  # playback-restart after a seek: the frame at this position is shown
     first_frame = Signal()  # playback-restart of a newly loaded file: its first frame is shown
     file_loaded = Signal(str)
     load_failed = Signal(str)  # a message for the user
     closing = Signal()  # before mpv goes away: render contexts must be freed now
+    tracks_changed = Signal(bool)  # whether the file has a picture (video or cover art)
+    no_sound_device = Signal()  # once: the sound device could not be opened; playing without sound
 
     _mpv_event = Signal(str, object)  # mpv's event thread -> main thread
 
@@ -71,6 +78,9 @@ class MpvPlayer(QObject):
         self._loading: str | None = None
         self._closed = False
         self._seek_started = False  # on mpv's event thread only
+        self._ao_wanted = str(self.options.get("ao") or "")  # "null": no sound asked for, nothing to say
+        self._told_no_sound = False
+        self.has_picture = True
         self._mpv_event.connect(self._on_mpv_event, Qt.ConnectionType.QueuedConnection)
         for name in OBSERVED:
             self.mpv.observe_property(name, self._observe)
@@ -125,6 +135,10 @@ class MpvPlayer(QObject):
     def set_speed(self, speed: float) -> None:
         self._command("set", "speed", f"{speed:g}")
 
+    def set_direction(self, forward: bool) -> None:
+        # mpv's option is play-dir (mpv 0.35 has no "play-direction"); turning round makes mpv seek
+        self._command("set", "play-dir", "forward" if forward else "backward")
+
     # -- from mpv's event thread --------------------------------------------------------------------
 
     def _observe(self, name: str, value) -> None:
@@ -171,6 +185,18 @@ class MpvPlayer(QObject):
         elif name == "speed":
             c.on_speed(value or 1.0)
             emit(self.speed_changed, float(value or 1.0))
+        elif name == "play-dir":
+            forward = value != "backward"
+            c.on_direction(forward)
+            emit(self.direction_changed, forward)
+        elif name == "current-ao":
+            if value == "null" and self._ao_wanted != "null" and not self._told_no_sound:
+                self._told_no_sound = True
+                emit(self.no_sound_device)
+        elif name == "track-list":
+            if value:  # [] while nothing is loaded: the last file's answer stands until the next one's
+                self.has_picture = any(t.get("type") == "video" for t in value)
+                emit(self.tracks_changed, self.has_picture)
         elif name == "eof-reached":
             c.on_eof(bool(value))
             emit(self.eof_changed, bool(value))

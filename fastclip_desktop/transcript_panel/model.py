@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from engine.progress import Progress
+from engine.timeline import clock_text
 from engine.transcript import Transcript
 
 from ..observable import Observable
@@ -51,14 +52,7 @@ class Line:
 
 def clock(t: float, decimals: int = 0) -> str:
     """``m:ss`` (``h:mm:ss`` past an hour), with ``decimals`` digits of the seconds."""
-    t = max(0.0, float(t))
-    scale = 10**decimals
-    units = round(t * scale)
-    whole, frac = divmod(units, scale)
-    h, rem = divmod(whole, 3600)
-    m, s = divmod(rem, 60)
-    text = f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-    return text + (f".{frac:0{decimals}d}" if decimals else "")
+    return clock_text(max(0.0, float(t)), decimals)
 
 
 def span_text(start: float, end: float) -> str:

@@ -29,13 +29,14 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from engine.errors import FastClipError
-from engine.transcript import FORMATS, Transcript, transcribe
+from engine.transcript import FORMATS, Transcript, cached_transcript, transcribe
 from engine.worker import in_worker
 
 from ..worker_adapter import Task, WorkerAdapter, emit
@@ -87,6 +88,7 @@ class TranscriptPanel(QWidget):
         self.model = TranscriptModel()
         self.source: Path | None = None
         self._task: Task | None = None
+        self._lookup: Task | None = None  # the cache lookup of the source just opened
         self._exports: dict[Task, str] = {}  # running exports and the file each writes
         self._match_visited = False  # the current match was jumped to (Enter), not just found
 
@@ -128,7 +130,8 @@ class TranscriptPanel(QWidget):
 
         self.selection_label = QLabel("")
         self.selection_label.setObjectName("muted")
-        self.add_segment_button = QPushButton("Add segment from selection")
+        self.add_segment_button = QPushButton("Add as segment")
+        self.add_segment_button.setToolTip("Add a segment from the first selected word's start to the last one's end")
         self.add_segment_button.clicked.connect(self.add_segment_from_selection)
         self.export_button = QToolButton(text="Export…")
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -154,9 +157,13 @@ class TranscriptPanel(QWidget):
         search.addWidget(self.match_label)
         search.addWidget(self.previous_button)
         search.addWidget(self.next_button)
+        for label in (self.source_label, self.selection_label, self.match_label):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widen the dock
+        self.selection_label.setWordWrap(True)
+        self.search_field.setMinimumWidth(60)
         bottom = QHBoxLayout()
-        bottom.addWidget(self.selection_label, 1)
         bottom.addWidget(self.add_segment_button)
+        bottom.addStretch(1)
         bottom.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -166,6 +173,7 @@ class TranscriptPanel(QWidget):
         layout.addWidget(self.status)
         layout.addLayout(search)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.selection_label)
         layout.addLayout(bottom)
 
     # -- what the main window calls -----------------------------------------------------------------
@@ -187,6 +195,41 @@ class TranscriptPanel(QWidget):
         self.source_label.setText(self.source.name if self.source else "No file open")
         self._set_status("Press Transcribe to read what is said in this file." if self.source else "")
         self._sync()
+        self._look_in_cache()
+
+    def _look_in_cache(self) -> None:
+        """Show the source's transcript at once when the cache has it (reading the cache only: no
+        decoding, no model), off the GUI thread; a miss leaves the panel as it is."""
+        if self._lookup is not None:
+            self._lookup.cancel()
+            self._lookup = None
+        if self.source is None:
+            return
+        try:
+            model_path = self._setting("whisper_model_path") or None
+        except FastClipError:
+            return
+        source = self.source
+        task = self.adapter.run(cached_transcript, str(source), cache_dir=self._cache_folder(),
+                                model_path=model_path, _label="cached transcript")
+        self._lookup = task
+
+        def found(transcript) -> None:
+            if self._lookup is task:
+                self._lookup = None
+            if transcript is not None and self.source == source and self._task is None and self.transcript is None:
+                self._on_finished(transcript)
+                self._set_status(f"{self.status.text()} · from the cache")
+
+        task.finished.connect(found)
+        task.failed.connect(lambda _e: None)  # no transcript to show; Transcribe says why if it matters
+
+    def _cache_folder(self) -> str:
+        if self.cache_dir is not None:
+            return str(self.cache_dir)
+        from engine.paths import cache_dir
+
+        return str(cache_dir())
 
     def set_position(self, seconds: float) -> None:
         """The player is at ``seconds``: highlight the word spoken then and keep it in view."""
@@ -206,13 +249,7 @@ class TranscriptPanel(QWidget):
         except FastClipError as e:
             self._set_status(f"Could not transcribe: {readable(e)}", error=True)
             return None
-        if self.cache_dir is not None:
-            cache = str(self.cache_dir)
-        else:
-            from engine.paths import cache_dir
-
-            cache = str(cache_dir())
-        task = self.adapter.run(in_worker, transcribe, str(self.source), cache_dir=cache,
+        task = self.adapter.run(in_worker, transcribe, str(self.source), cache_dir=self._cache_folder(),
                                 model_path=model_path, _label="transcript")
         self._task = task
         task.progress.connect(self._on_progress)

@@ -169,8 +169,8 @@ def test_a_gif_over_thirty_seconds_is_refused_next_to_the_segments(qtbot, panel,
     assert not panel.export_button.isEnabled() and not panel.summary_label.isVisible()
     panel.set_segments([(0, 20)])
     assert not panel.error_labels["segments"].isVisible() and panel.export_button.isEnabled()
-    assert panel.summary_label.text() == "1 clip, 0:20, gif 720p (the source is 120p: never upscaled), " \
-                                         "precise (frame-accurate)"
+    assert panel.summary_label.text() == "1 clip, 0:20, gif 160×120 (the source's size: 720p is larger, " \
+                                         "and nothing is upscaled), precise (frame-accurate)"
 
 
 def test_export_needs_media_and_a_segment(qtbot, panel, source):
@@ -198,7 +198,7 @@ def test_export_sends_exactly_the_chosen_request_for_one_segment_and_for_several
     pick(qtbot, panel.combos["quality"], "720p")
     pick(qtbot, panel.combos["mode"], "keyframe")
     pick(qtbot, panel.combos["captions"], PRESET)
-    assert panel.summary_label.text() == ("1 clip, 0:00.6, mp4 720p, keyframe (edges snap to keyframes, nothing "
+    assert panel.summary_label.text() == ("1 clip, 0:00.7, mp4 1280×720, keyframe (edges snap to keyframes, nothing "
                                           "re-encoded), captions Bold Pop")
     assert export(qtbot, panel) == (ClipRequest(FILE_ID, start=0.25, end=0.9, format="mp4", quality="720p",
                                                 mode="keyframe", captions=PRESET), None)
@@ -206,12 +206,12 @@ def test_export_sends_exactly_the_chosen_request_for_one_segment_and_for_several
     panel.set_segments([(0, 0.5), (0.5, 1.0)])
     assert panel.join_box.isEnabled() and not panel.join_box.isChecked()
     pick(qtbot, panel.combos["captions"], None)
-    assert panel.summary_label.text().startswith("2 clips, 0:01 total, mp4 720p, keyframe")
+    assert panel.summary_label.text().startswith("2 clips, 0:01 total, mp4 1280×720, keyframe")
     sent, out = export(qtbot, panel)
     assert sent == ClipRequest(FILE_ID, segments=(Segment(0.0, 0.5), Segment(0.5, 1.0)), format="mp4",
                                quality="720p", mode="keyframe") and out is None
     qtbot.mouseClick(panel.join_box, Qt.MouseButton.LeftButton, pos=QPoint(8, panel.join_box.height() // 2))
-    assert panel.summary_label.text().startswith("1 clip joined from 2 segments, 0:01, mp4 720p")
+    assert panel.summary_label.text().startswith("1 clip joined from 2 segments, 0:01, mp4 1280×720")
     sent, _ = export(qtbot, panel)
     assert sent.join is True and sent.segments == (Segment(0.0, 0.5), Segment(0.5, 1.0))
     panel.set_segments([(0, 0.5)])  # one segment: nothing to join

@@ -252,7 +252,7 @@ def test_rows_follow_an_import_and_a_clip_to_complete(qtbot, queue, panel, talk,
     out.unlink()  # the user deleted it: said so, not opened
     click(qtbot, panel, job.job_id, OPEN)
     assert opened.paths == [str(out), str(tmp_path)]
-    assert panel.notice.isVisible() and "moved or deleted" in panel.notice.text()
+    assert panel.messages.isVisible() and "moved or deleted" in panel.messages.text
 
 
 def test_cancel_in_the_panel_stops_a_running_job_and_retry_queues_it_again(qtbot, queue, panel, big, tmp_path):
@@ -313,5 +313,5 @@ def test_a_refused_action_is_said_in_the_panel(qtbot, queue, panel, lib, talk):
     assert panel.button(job.job_id, CANCEL).isEnabled()
     lib.cancel_job(job.job_id)  # ended meanwhile, elsewhere: the panel has not heard yet
     click(qtbot, panel, job.job_id, CANCEL)
-    qtbot.waitUntil(panel.notice.isVisible, timeout=10000)
-    assert panel.notice.text().startswith("Could not cancel the job:") and "already ended" in panel.notice.text()
+    qtbot.waitUntil(panel.messages.isVisible, timeout=10000)
+    assert panel.messages.text.startswith("Could not cancel the job:") and "already ended" in panel.messages.text

@@ -63,12 +63,12 @@ TWO_LINES = Transcript(
 
 def test_the_model_lays_words_out_as_lines_led_by_their_start_time():
     m = TranscriptModel(TWO_LINES)
-    assert m.text == "0:00\tHello there, world.\n1:05\tThe weather is fine."
+    assert m.text == "0:01\tHello there, world.\n1:05\tThe weather is fine."  # 0.5 s: the nearest second
     assert m.plain_words == ["Hello", "there,", "world.", "The", "weather", "is", "fine."]
     for w in m.words:
         assert m.text[w.first:w.last] == w.text
     assert (m.words[4].start, m.words[4].end) == (65.3, 65.8)
-    assert [m.text[ln.first:ln.stamp_end] for ln in m.lines] == [ln.stamp for ln in m.lines] == ["0:00", "1:05"]
+    assert [m.text[ln.first:ln.stamp_end] for ln in m.lines] == [ln.stamp for ln in m.lines] == ["0:01", "1:05"]
 
 
 def test_the_word_spoken_is_found_by_time():
