@@ -283,9 +283,10 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(0)
         self.docks["export"].show()
         self.docks["export"].raise_()
-        refusal = self.export_panel.model.messages.get("captions")
-        self.statusBar().showMessage(f"Exports will be captioned with {ref}." if not refusal else
-                                     f"{ref} cannot be used for this export: {refusal}", STATUS_MS)
+        m = self.export_panel.model
+        why = m.messages.get("captions") or m.captions_note
+        self.statusBar().showMessage(f"Exports will be captioned with {ref}." if m.value("captions") == ref and not why
+                                     else f"{ref} is kept for exports that can be captioned: {why}", STATUS_MS)
 
     def _studio_shown(self, visible: bool) -> None:
         """The Caption Studio takes the side panels' room (they come back with the editor), and

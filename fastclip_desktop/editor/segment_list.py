@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +30,7 @@ from engine.timeline import clock_text
 from ..timeline.commands import RenameSegment
 from ..timeline.model import KEYFRAME, Segment, TimelineModel, clean_label
 from ..timeline.widget import TimelineWidget
+from .segment_files import SegmentFiles
 
 COLUMNS = ("#", "Label", "Start", "End", "Length", "Cut starts")
 LABEL, LENGTH, LANDS = COLUMNS.index("Label"), COLUMNS.index("Length"), COLUMNS.index("Cut starts")
@@ -74,8 +76,14 @@ class SegmentList(QWidget):
         self.remove_button = QPushButton("Remove")
         self.remove_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.remove_button.clicked.connect(self._remove_selected)
+        self.files = SegmentFiles(timeline, self)
+        self.files_button = QToolButton(text="Import/Export")
+        self.files_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.files_button.setMenu(self.files.menu)
+        self.files_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         bar = QHBoxLayout()
         bar.addWidget(self.total, stretch=1)
+        bar.addWidget(self.files_button)
         bar.addWidget(self.remove_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

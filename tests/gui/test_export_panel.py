@@ -313,3 +313,64 @@ def test_the_model_imports_no_qt():
     code = ("import sys, fastclip_desktop.export_panel.model; "
             "sys.exit(any(m.startswith('PySide6') for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[2], check=False).returncode == 0
+
+
+# ------------------------------------------------------------------------------------ a calm panel
+
+
+def test_in_and_out_not_yet_added_are_what_export_makes(qtbot, panel, source):
+    panel.set_media(FILE_ID, probe(source("h264")))
+    assert not panel.export_button.isEnabled()
+    panel.set_pending((1.0, 2.5))  # I and O pressed, Enter not yet
+    assert panel.export_button.isEnabled() and panel.export_button.text() == "Export 0:01.000 → 0:02.500"
+    sent, _ = export(qtbot, panel)
+    assert (sent.start, sent.end, sent.segments) == (1.0, 2.5, None)
+    panel.set_segments([(0.0, 0.5), (3.0, 3.5)])  # added segments are what is exported then
+    assert panel.export_button.text() == "Export 2 clips"
+    panel.set_segments([])
+    panel.set_pending(None)
+    assert not panel.export_button.isEnabled() and panel.export_button.text() == "Export"
+
+
+def test_the_export_button_stays_where_it_is_whatever_the_texts_say(qtbot, panel, source):
+    panel.resize(300, 600)
+    panel.set_media(FILE_ID, probe(source("h264")))
+    panel.set_segments([(1, 2)])
+    where = panel.export_button.mapTo(panel, QPoint(0, 0))
+    panel.set_segments([(s / 10, s / 10 + 0.05) for s in range(0, 30, 2)])  # a long summary, wrapped
+    panel.show_error(InvalidRequest("this folder is read-only " * 8, field="destination"))
+    qtbot.wait(50)
+    assert panel.export_button.mapTo(panel, QPoint(0, 0)) == where
+
+
+def test_why_captions_cannot_be_chosen_is_said_under_the_field(qtbot, panel, source):
+    panel.set_media(FILE_ID, probe(source("h264")))
+    panel.set_segments([(1, 2)])
+    assert not panel.captions_note.isVisible()
+    pick(qtbot, panel.combos["format"], "mp3")
+    note = panel.captions_note.text()
+    assert panel.captions_note.isVisible() and note == refusal(probe(source("h264")), start=1, end=2, format="mp3",
+                                                                 captions=PRESET)
+    assert not panel.combos["captions"].isEnabled()
+    panel.set_caption_preset(PRESET)  # "Use for export" while mp3 is chosen: kept, not applied, said why
+    assert panel.model.value("captions") is None and panel.model.choice("captions") == PRESET
+    assert panel.captions_note.isVisible() and "captions" not in panel.model.summary
+    pick(qtbot, panel.combos["format"], "gif")
+    assert panel.captions_note.text() == refusal(probe(source("h264")), start=1, end=2, format="gif",
+                                                 captions=PRESET)
+    pick(qtbot, panel.combos["format"], "mp4")  # allowed again: the choice comes back
+    assert panel.model.value("captions") == PRESET and not panel.captions_note.isVisible()
+    assert panel.summary_label.text().endswith("captions Bold Pop")
+
+
+def test_qualities_say_the_picture_size_they_give(qtbot, panel, source):
+    info = probe(source("1080p"))
+    panel.set_media(FILE_ID, info)
+    panel.set_segments([(0, 0.5)])
+    labels = {panel.combos["quality"].itemData(i): panel.combos["quality"].itemText(i)
+              for i in range(panel.combos["quality"].count())}
+    assert labels[None] == "Source · 1920×1080" and labels["720p"] == "720p · 1280×720"
+    pick(qtbot, panel.combos["format"], "gif")
+    labels = {panel.combos["quality"].itemData(i): panel.combos["quality"].itemText(i)
+              for i in range(panel.combos["quality"].count())}
+    assert labels[None] == "Source · 480×270" and labels["720p"] == "720p · 1280×720"

@@ -424,3 +424,21 @@ def test_cancel_stops_a_running_transcription(qtbot, make_panel, adapter, speech
     assert multiprocessing.active_children() == []
     assert p.transcript is None and p.view.toPlainText() == ""
     assert not list((tmp_path / "empty cache").rglob("*.json"))  # nothing half-done was cached
+
+
+def test_a_cached_transcript_shows_as_soon_as_its_file_opens(qtbot, make_panel, speech_file, cache, first_run):
+    p = make_panel(cache)
+    p.set_source(speech_file)  # nothing pressed: the cache is read, the model never loads
+    qtbot.waitUntil(lambda: p.transcript is not None, timeout=10000)
+    assert p.transcript == first_run["transcript"] and p.view.toPlainText() == first_run["text"]
+    assert p.status.text().endswith("· from the cache") and not p.running
+    p.set_source(None)
+    assert p.transcript is None
+
+
+def test_a_file_not_in_the_cache_waits_for_transcribe(qtbot, make_panel, tmp_path, source):
+    p = make_panel(tmp_path / "empty-cache")
+    p.set_source(source("h264"))
+    qtbot.wait(500)
+    assert p.transcript is None and p.transcribe_button.isEnabled()
+    assert p.status.text() == "Press Transcribe to read what is said in this file."
