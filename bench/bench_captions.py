@@ -47,7 +47,7 @@ MEDIA_DIR = BENCH_DIR / ".media"
 OUT_ROOT = BENCH_DIR / ".out"
 SECONDS, WIDTH, HEIGHT, FPS = 30, 1920, 1080, 30
 TARGET = 1.1
-# the engine's settings for a re-encode (engine/encoders.py); checked at start-up
+# the engine's settings for a re-encode (engine/cut/encoders.py); checked at start-up
 X264_PRESET, X264_CRF = "veryfast", "18"
 FFMPEG_QUIET = ["-hide_banner", "-nostdin", "-loglevel", "error"]
 RECIPE_VERSION = 1
@@ -122,8 +122,8 @@ def write_ass(transcript, preset_ref: str, duration: Fraction, out: Path) -> tup
     """The caption states fastclip will draw, as ASS events (one per state) for libass."""
     import pysubs2
 
-    from engine.burn_in import caption_pages, resolve_captions
     from engine.captions import font_path
+    from engine.captions.burn_in import caption_pages, resolve_captions
     from engine.timeline import Window
 
     style, _ = resolve_captions(preset_ref)
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     if not ffmpeg:
         log("error: ffmpeg not found on PATH (or set $FFMPEG)")
         return 2
-    from engine import encoders
+    from engine.cut import encoders
 
     if (encoders.X264_PRESET, str(encoders.X264_CRF)) != (X264_PRESET, X264_CRF):
         log(f"warning: engine encodes x264 {encoders.X264_PRESET}/crf {encoders.X264_CRF}; "

@@ -61,10 +61,10 @@ FULL_CUT, QUICK_CUT = (601, 631), (61, 91)
 # one process and with nothing around it.
 DIRECT = """\
 import sys
-from engine.export import export_clip
-from engine.probe import Inputs, probe
+from engine.cut.export import export_clip
+from engine.media.probe import Inputs, probe
 from engine.progress import drain
-from engine.request import ClipRequest, validate
+from engine.cut.request import ClipRequest, validate
 
 src, start, end, out = sys.argv[1:]
 with Inputs(src) as inputs:
@@ -79,14 +79,14 @@ with Inputs(src) as inputs:
 # line's parsing and printing (argv: source, start, end, out).
 RUNNER = """\
 import sys
-from engine.job_worker import StartedWorker
+from engine.jobs.pool import StartedWorker
 
 src, start, end, out = sys.argv[1:]
 early = StartedWorker.early(source=src)  # first: a fork of this process while it is clean
-import engine.clip_jobs
+import engine.cut.outputs
 from engine.library import Library
-from engine.request import ClipRequest
-from engine.runner import Runner
+from engine.cut.request import ClipRequest
+from engine.jobs.runner import Runner
 
 lib = Library()
 runner = Runner(lib, workers=1, adopt=[early])
@@ -147,12 +147,12 @@ def run_processes(src: Path, cut: tuple[int, int], rounds: int, warmup: int) -> 
 def run_warm(src: Path, cut: tuple[int, int], rounds: int) -> dict[str, list[float]]:
     """Both sides in this process, after a first untimed cut each (imports done, worker ready)."""
     sys.path.insert(0, str(REPO_DIR))
-    from engine.export import export_clip
+    from engine.cut.export import export_clip
+    from engine.cut.request import ClipRequest, validate
+    from engine.jobs.runner import Runner
     from engine.library import Library
-    from engine.probe import Inputs, probe
+    from engine.media.probe import Inputs, probe
     from engine.progress import drain
-    from engine.request import ClipRequest, validate
-    from engine.runner import Runner
 
     start, end = cut
 

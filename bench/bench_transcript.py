@@ -56,7 +56,7 @@ def main() -> int:
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     sys.path.insert(0, str(BENCH_DIR.parent))
-    from engine.probe import probe
+    from engine.media.probe import probe
     from engine.transcript import transcribe
 
     src = speech(args.seconds)

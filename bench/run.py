@@ -185,7 +185,7 @@ def engine_setting_mismatches() -> list[str]:
     if str(REPO_DIR) not in sys.path:
         sys.path.append(str(REPO_DIR))
     try:
-        from engine import encoders, gif
+        from engine.cut import encoders, gif
     except Exception:  # noqa: BLE001 - the engine may be mid-edit; the bench still runs
         return []
     pairs = [

@@ -1,4 +1,4 @@
-"""JobQueue: the GUI's face of the engine's job thread (``engine.job_thread.JobThread``).
+"""JobQueue: the GUI's face of the engine's job thread (``engine.jobs.thread.JobThread``).
 
 It owns one JobThread, which opens its own Library and Runner on a background thread and runs every
 pending job of the library as it is queued, in worker processes. Every method here returns at once
@@ -29,9 +29,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from engine.errors import FastClipError, ProcessingFailed, UnsupportedMedia
-from engine.job_results import JobUpdate
-from engine.job_thread import JobThread
-from engine.signature import AUDIO_CONTAINERS, VIDEO_CONTAINERS
+from engine.jobs.recorder import JobUpdate
+from engine.jobs.thread import JobThread
+from engine.media.signature import AUDIO_CONTAINERS, VIDEO_CONTAINERS
 
 from .worker_adapter import emit
 

@@ -17,11 +17,11 @@ from pathlib import Path
 import av
 import pytest
 
-from engine.export import ClipResult, export_clip
-from engine.media_info import MediaInfo
-from engine.probe import probe
+from engine.cut.export import ClipResult, export_clip
+from engine.cut.request import ClipRequest, ValidClip, validate
+from engine.media.info import MediaInfo
+from engine.media.probe import probe
 from engine.progress import Progress
-from engine.request import ClipRequest, ValidClip, validate
 from tests import media
 
 FPS = Fraction(30)

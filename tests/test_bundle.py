@@ -113,7 +113,7 @@ def run(tmp_path):
 @pytest.fixture(scope="module")
 def speech_files(tmp_path_factory):
     assert speech.espeak_available(), "these tests need espeak-ng (scripts/setup_system.sh installs it)"
-    from tests.engine.test_burn_in import speech_video
+    from tests.engine.captions.test_burn_in import speech_video
 
     folder = tmp_path_factory.mktemp("bundle-speech")
     said, rate = speech.say(speech.FIRST)
@@ -162,7 +162,7 @@ def test_bundled_fastclip_transcribes_with_the_built_in_model(bundle, run, speec
 
 def test_bundled_fastclip_burns_captions(bundle, run, speech_files, tmp_path):
     """Transcript, built-in preset (resources/) and its font (fonts/) all from the bundle."""
-    from tests.engine.test_burn_in import frames_rgb
+    from tests.engine.captions.test_burn_in import frames_rgb
 
     talk = speech_files["talk"]
     out = tmp_path / "captioned.mp4"

@@ -1,7 +1,7 @@
 """One picture of a video, for caption previews: the frame shown at a given second.
 
 Decoding runs native code on a user's file: call :func:`frame_at` through
-``engine.worker.in_worker`` (it is a generator for that reason; it yields one
+``engine.jobs.process.in_worker`` (it is a generator for that reason; it yields one
 Progress and returns an RGB ``PIL.Image``).
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Generator
 from fractions import Fraction
 
 from ..errors import InvalidRequest, UnsupportedMedia
+from ..media.signature import check_signature
 from ..progress import Progress
-from ..signature import check_signature
 
 
 def parse_frame_spec(spec: str) -> tuple[str, float]:

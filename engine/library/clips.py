@@ -64,7 +64,7 @@ class ClipRecords:
 
     def add_clip_from_result(self, result, *, source_file_id: str, job_id: str | None = None,
                              captioned: bool = False, title: str | None = None) -> Clip:
-        """Record an ``engine.export.ClipResult``."""
+        """Record an ``engine.cut.export.ClipResult``."""
         return self.add_clip(**clip_fields(result), source_file_id=source_file_id, job_id=job_id,
                              captioned=captioned, title=title)
 
@@ -280,7 +280,7 @@ class ClipRecords:
 
 
 def clip_fields(result) -> dict:
-    """The add_clip arguments an ``engine.export.ClipResult`` gives (read by attribute, so
+    """The add_clip arguments an ``engine.cut.export.ClipResult`` gives (read by attribute, so
     this module does not import PyAV)."""
     return {"path": result.path, "format": result.format, "quality": result.quality,
             "duration": result.duration, "aspect_ratio": result.aspect_ratio}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Conflict, FastClipError, Gone, InvalidRequest, NotFound
-from ..signature import AUDIO_CONTAINERS, check_signature
+from ..media.signature import AUDIO_CONTAINERS, check_signature
 from ..timeline import clock_text
 from .database import Database, check_page, iso
 from .jobs import RUNNING
@@ -26,7 +26,7 @@ from .rows import Media
 
 FINGERPRINT_CHUNK = 64 * 1024
 
-# container (engine.probe's short names) -> content type, for video and for audio-only files
+# container (engine.media.probe's short names) -> content type, for video and for audio-only files
 _CONTENT_TYPES = {
     "mp4": ("video/mp4", "audio/mp4"),
     "m4v": ("video/x-m4v", "audio/mp4"),

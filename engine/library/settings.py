@@ -13,8 +13,8 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..cut.request import MODES
 from ..errors import InvalidRequest
-from ..request import MODES
 from .database import Database, iso
 from .rows import SettingValue
 

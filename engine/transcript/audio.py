@@ -16,8 +16,8 @@ import av
 import numpy as np
 
 from ..errors import UnsupportedMedia
+from ..media.signature import check_signature
 from ..progress import Progress
-from ..signature import check_signature
 
 SAMPLE_RATE = 16_000
 # Report decoding progress every this many seconds of audio.

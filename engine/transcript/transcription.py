@@ -8,7 +8,7 @@ Stages: ``cached`` (one event, then the cached transcript is returned without
 decoding or loading the model), ``decoding``, ``loading``, ``transcribing``
 (``done`` = end of the last segment heard, ``total`` = the audio's duration).
 Closing the generator cancels: nothing is cached. Native code: run it in a
-worker process (``engine.worker.in_worker``) when the file is untrusted.
+worker process (``engine.jobs.process.in_worker``) when the file is untrusted.
 
 Recognition: faster-whisper on the CPU (int8), beam search 5, word timestamps,
 and Silero VAD (shipped inside faster-whisper) so silence is skipped and words
@@ -23,8 +23,8 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import ProcessingFailed
+from ..media.signature import check_signature
 from ..progress import Progress
-from ..signature import check_signature
 from .audio import SAMPLE_RATE, decode_audio
 from .cache import TranscriptCache
 from .document import Segment, Transcript, ms

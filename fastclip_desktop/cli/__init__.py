@@ -12,7 +12,18 @@ import argparse
 import gc
 import sys
 
-from . import batch, captions, clip, fonts, library, presets, probe, segments, transcript, webhooks
+from . import (
+    batch,
+    captions,
+    clip,
+    fonts,
+    library,
+    presets,
+    probe,
+    segments,
+    transcript,
+    webhooks,
+)
 from .common import EXIT_INTERRUPTED
 
 COMMANDS = (clip, probe, webhooks, captions, presets, fonts, transcript, library, segments, batch)

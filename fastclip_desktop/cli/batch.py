@@ -78,7 +78,7 @@ def read_batch(path: str) -> list[dict]:
 
 
 def _resolve(source: str, base: str) -> str:
-    from engine.runner import source_kind
+    from engine.jobs.runner import source_kind
 
     if source_kind(source) != "path":
         return source
@@ -196,9 +196,9 @@ class _Entry:
 
 
 def _run(lib, runner, specs: list[dict], args) -> int:
+    from engine.cut.request import ClipRequest, Segment
     from engine.errors import FastClipError
-    from engine.request import ClipRequest, Segment
-    from engine.runner import source_kind
+    from engine.jobs.runner import source_kind
 
     entries = [_Entry(i, s) for i, s in enumerate(specs)]
     view = _Progress(sys.stderr, len(entries))

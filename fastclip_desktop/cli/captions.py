@@ -50,7 +50,7 @@ def _caption_source(args) -> int:
     import os
 
     from engine.errors import FastClipError
-    from engine.runner import Runner
+    from engine.jobs.runner import Runner
 
     from .library import flush_webhooks, open_library
 
@@ -76,9 +76,9 @@ def _caption_source(args) -> int:
 def _run(args, source: str, out, on_complete=None) -> int:
     """Caption ``source`` in a worker process; ``on_complete(ev)`` (e.g. recording the new clip)
     runs before the finished job is reported and may return the event to report instead."""
-    from engine.burn_in import run_captions_request
+    from engine.captions.burn_in import run_captions_request
     from engine.errors import FastClipError
-    from engine.worker import in_worker
+    from engine.jobs.process import in_worker
 
     from .progress_bar import ProgressBar
 
@@ -199,7 +199,7 @@ def resolve_preset(ref: str):
         from engine.captions.custom import resolve_preset as from_library
 
         return from_library(ref)
-    from engine.burn_in import resolve_builtin
+    from engine.captions.burn_in import resolve_builtin
 
     return resolve_builtin(ref)
 

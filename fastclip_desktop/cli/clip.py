@@ -34,9 +34,9 @@ def register(sub) -> None:
 
 
 def _clip_request(args):
+    from engine.cut.request import ClipRequest, Segment
     from engine.errors import InvalidRequest
     from engine.formats import canonical_format
-    from engine.request import ClipRequest, Segment
 
     segments = None
     if args.segment:
@@ -64,8 +64,8 @@ def _marked(lib, media, req):
     outputs' names (a joined clip keeps the default name)."""
     import dataclasses
 
+    from engine.cut.request import Segment
     from engine.errors import InvalidRequest
-    from engine.request import Segment
 
     marked = lib.get_edit_state(media.file_id).segments
     if not marked:
@@ -84,14 +84,14 @@ def cmd_clip(args) -> int:
 
         return reject(InvalidRequest("--marked exports the segments marked on the source; it cannot be "
                                      "combined with --start, --end or --segment", field="marked"))
-    from engine.job_worker import StartedWorker
+    from engine.jobs.pool import StartedWorker
 
     # First, while this process is clean (a fork of it is then the cheapest worker): the worker
     # imports PyAV and opens the source while this process opens the library and plans.
     early = StartedWorker.early(source=args.source)
     import dataclasses
 
-    import engine.clip_jobs  # noqa: F401  (for submit: imported while the worker still starts)
+    import engine.cut.outputs  # noqa: F401  (for submit: imported while the worker still starts)
     from engine.errors import FastClipError
 
     from .job_output import JobBar, run_and_report

@@ -138,8 +138,8 @@ def cmd_import(args) -> int:
 
 
 def _import(lib, runner, args, clip) -> int:
+    from engine.cut.request import ClipRequest
     from engine.errors import FastClipError
-    from engine.request import ClipRequest
 
     bar = JobBar()
     results = runner.import_paths(args.paths, on_event=bar.show, clip_requested=clip is not None)
@@ -212,7 +212,7 @@ def cmd_media_delete(args) -> int:
 def find_media(lib, source: str):
     """The import a FILE_ID or PATH names (a path must have been imported as it is now)."""
     from engine.errors import NotFound
-    from engine.runner import source_kind
+    from engine.jobs.runner import source_kind
 
     if source_kind(source) == "file_id":
         return lib.get_media(source)
@@ -373,7 +373,7 @@ def cmd_jobs_retry(args) -> int:
 
 def cmd_jobs_run(args) -> int:
     def run(lib, runner):
-        from engine.runner import KINDS
+        from engine.jobs.runner import KINDS
 
         pending = []
         offset = 0
@@ -400,7 +400,7 @@ def open_library(*, sweep: bool = True):
     if sweep:
         try:
             for clip in lib.sweep_expired():
-                lib.queue_event("clip.expired", clip.to_dict())  # engine.runner.clip_payload
+                lib.queue_event("clip.expired", clip.to_dict())  # engine.jobs.runner.clip_payload
         except BaseException:
             lib.close()
             raise
@@ -430,7 +430,7 @@ def with_runner(run, *, workers: int | None = None, cap: int | None = None, adop
     ``cap``), adopting the workers started early in ``adopt``; engine errors become the exit code and
     sentence, Ctrl+C cancels what runs. ``wait=False``: idle workers end by themselves as we exit."""
     from engine.errors import FastClipError
-    from engine.runner import Runner
+    from engine.jobs.runner import Runner
 
     try:
         lib = open_library(sweep=False)  # the runner sweeps
@@ -463,7 +463,7 @@ def flush_webhooks(lib, timeout_s: float = 5.0) -> None:
     try:
         if not lib.due_deliveries(limit=1):
             return
-        from engine.webhooks import flush_deliveries
+        from engine.library.deliveries import flush_deliveries
     except Exception:  # no deliveries module (yet), or the library is unreadable: nothing to send
         return
     try:

@@ -219,7 +219,7 @@ def _frame_source(source: str, library) -> str:
 
     if os.path.exists(source):
         return source
-    from engine.runner import source_kind
+    from engine.jobs.runner import source_kind
 
     kind = source_kind(source)
     if kind == "path":
@@ -237,7 +237,7 @@ def cmd_preview(args) -> int:
     from engine.captions.preview import render_preview
     from engine.captions.source_frame import frame_at, parse_frame_spec
     from engine.errors import InvalidRequest
-    from engine.worker import in_worker
+    from engine.jobs.process import in_worker
 
     def action(library):
         out = Path(args.out)

@@ -16,8 +16,8 @@ def register(sub) -> None:
 
 def cmd_probe(args) -> int:
     from engine.errors import FastClipError
-    from engine.probe import probe
-    from engine.worker import in_worker
+    from engine.jobs.process import in_worker
+    from engine.media.probe import probe
 
     def run(path):
         yield probe(path)

@@ -67,7 +67,7 @@ def parse_marked(text: str, i: int = 0):
     """``START-END[=LABEL]`` (seconds or [h:]mm:ss) as a MarkedSegment (checked against the source later)."""
     from engine.errors import InvalidRequest
     from engine.library.edits import MarkedSegment
-    from engine.segment_files import parse_time
+    from engine.library.segment_files import parse_time
 
     span, _, label = text.partition("=")
     start, sep, end = span.partition("-")
@@ -81,7 +81,7 @@ def _known_media(lib, source: str):
     """The ready import SOURCE names, found without importing anything; None when it needs importing."""
     import os
 
-    from engine.job_requests import source_kind
+    from engine.jobs.planner import source_kind
 
     kind = source_kind(source)
     if kind == "file_id":
@@ -93,7 +93,12 @@ def _known_media(lib, source: str):
 
 def _apply(lib, media, args, given) -> int:
     from engine.errors import InvalidRequest
-    from engine.segment_files import from_chapters, from_csv, to_chapters, to_csv
+    from engine.library.segment_files import (
+        from_chapters,
+        from_csv,
+        to_chapters,
+        to_csv,
+    )
 
     file_id = media.file_id
     if args.set:
@@ -132,7 +137,7 @@ def _apply(lib, media, args, given) -> int:
 
 
 def _table(media, segments) -> None:
-    from engine.segment_files import seconds_text
+    from engine.library.segment_files import seconds_text
 
     print(f"{media.filename} ({media.file_id}): {_count(segments)} marked")
     if not segments:

@@ -48,7 +48,9 @@ def resolve_source(source: str, library):
 
     if Path(source).exists():
         return Path(source), None
-    from engine.runner import source_kind  # only for library ids: it imports the job runner
+    from engine.jobs.runner import (
+        source_kind,  # only for library ids: it imports the job runner
+    )
 
     kind = source_kind(source)
     if kind == "path":
@@ -106,10 +108,10 @@ def _job(path: str, cache_dir, model_path, windows):
 def cmd_transcript(args) -> int:
     from engine.atomic import atomic_output
     from engine.errors import FastClipError
+    from engine.jobs.process import in_worker
     from engine.library import Library
     from engine.paths import cache_dir
     from engine.transcript import render
-    from engine.worker import in_worker
 
     from .progress_bar import ProgressBar
 

@@ -34,13 +34,13 @@ from PySide6.QtWidgets import (
 )
 
 from engine.errors import FastClipError
-from engine.keyframe_index import keyframe_index
+from engine.jobs.process import in_background, in_worker
+from engine.media.keyframe_index import keyframe_index
+from engine.media.signature import check_signature
+from engine.media.thumbnails import thumbnails
+from engine.media.waveform import waveform
 from engine.paths import cache_dir
-from engine.signature import check_signature
-from engine.thumbnails import thumbnails
 from engine.timeline import clock_text
-from engine.waveform import waveform
-from engine.worker import in_background, in_worker
 
 from ..message_bar import INFO, WARNING, MessageBar
 from ..player.mpv_player import MpvPlayer
@@ -74,7 +74,9 @@ class EditorView(QWidget):
         self.player = MpvPlayer(self, **dict(player_options or {}))
         self.controller = self.player.controller
         if self.player.needs_render_context:
-            from ..player.mpv_widget import MpvWidget  # needs QtOpenGL; not when there is no picture
+            from ..player.mpv_widget import (
+                MpvWidget,  # needs QtOpenGL; not when there is no picture
+            )
 
             self.video: QWidget = MpvWidget(self.player)
         else:  # vo=null (tests, benchmarks): mpv decodes, nothing is drawn

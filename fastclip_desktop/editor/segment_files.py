@@ -1,5 +1,5 @@
 """Segments in and out of plain files, from the app: CSV (``start,end,label``, as LosslessCut writes
-it) and YouTube chapter text. The formats are the engine's (``engine.segment_files``, the same the
+it) and YouTube chapter text. The formats are the engine's (``engine.library.segment_files``, the same the
 CLI's ``fastclip segments --export-csv/--import-csv/--chapters`` uses).
 
 Imports add their segments to the timeline as one undo step; exports write the file atomically;
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 from engine.atomic import atomic_output
 from engine.errors import FastClipError
 from engine.library.edits import MarkedSegment
-from engine.segment_files import from_chapters, to_chapters, to_csv
+from engine.library.segment_files import from_chapters, to_chapters, to_csv
 
 from ..timeline.widget import TimelineWidget
 from ..worker_adapter import emit

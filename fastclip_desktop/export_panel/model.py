@@ -3,7 +3,7 @@
 The form holds the open media (its file_id and MediaInfo), the segments to export (float seconds, as
 the timeline gives them) and the user's choices: format, quality ("source" is no quality), cut mode,
 captions preset, join, and destination (the library, or a folder). No rule is written here: every
-question goes to ``engine.request.validate``.
+question goes to ``engine.cut.request.validate``.
 
 - **Which options are offered.** For each candidate option of a field, the current form with that
   option is validated. The option is refused when the engine refuses it *for that field*
@@ -19,7 +19,7 @@ question goes to ``engine.request.validate``.
 - **The request** has ``source`` = the media's file_id (what the job queue's ``submit`` plans; the
   validation reads only the MediaInfo): one segment is a ``start``/``end`` range, several are
   ``segments`` with ``join``. ``out()`` is None for the library, or the folder with a trailing
-  separator (``engine.clip_jobs`` then names one file per output inside it).
+  separator (``engine.cut.outputs`` then names one file per output inside it).
 
 Listeners get the set of things that changed: "media", "segments", "choices", "presets", "errors".
 """
@@ -30,10 +30,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from engine.errors import FastClipError
-from engine.formats import FORMATS, QUALITY_HEIGHTS
-from engine.media_info import MediaInfo
-from engine.request import (
+from engine.cut.request import (
     MODES,
     ClipRequest,
     Segment,
@@ -42,6 +39,9 @@ from engine.request import (
     picture_size,
     validate,
 )
+from engine.errors import FastClipError
+from engine.formats import FORMATS, QUALITY_HEIGHTS
+from engine.media.info import MediaInfo
 from engine.timeline import clock_text
 
 from ..observable import Observable

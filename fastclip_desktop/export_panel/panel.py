@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.errors import FastClipError
-from engine.media_info import MediaInfo
+from engine.media.info import MediaInfo
 
 from ..worker_adapter import emit
 from .model import GENERAL, PRECISE, ExportModel

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from engine.errors import FastClipError
-from engine.job_results import ENDED, JobUpdate
+from engine.jobs.recorder import ENDED, JobUpdate
 from engine.library import Job, Library, parse_iso
 from engine.library.jobs import RUNNING
 from engine.timeline import clock_text

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.job_results import JobUpdate
+from engine.jobs.recorder import JobUpdate
 from engine.library import Library
 
 from ..job_queue import JobQueue

@@ -26,8 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from engine.keyframe_index import KeyframeIndex
 from engine.library.edits import MAX_LABEL
+from engine.media.keyframe_index import KeyframeIndex
 
 from ..observable import Observable
 

@@ -8,7 +8,7 @@ The main window composes it::
     panel.seek_requested.connect(controller.seek)        # a click on a word seeks to its start
     panel.segment_requested.connect(add_segment)         # "Add segment from selection": start, end
 
-Transcription is ``engine.transcript.transcribe`` in a worker process (``engine.worker.in_worker``)
+Transcription is ``engine.transcript.transcribe`` in a worker process (``engine.jobs.process.in_worker``)
 driven by the WorkerAdapter, with the model the library's ``whisper_model_path`` setting names (the
 built-in one when it is empty) and the app's cache folder, so asking again is instant. Exports are
 rendered by ``engine.transcript.render`` and written atomically, also off the GUI thread. Every
@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine.errors import FastClipError
+from engine.jobs.process import in_worker
 from engine.transcript import FORMATS, Transcript, cached_transcript, transcribe
-from engine.worker import in_worker
 
 from ..worker_adapter import Task, WorkerAdapter, emit
 from .export import FORMAT_NAMES, write_transcript

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from tests import media
-from tests.engine.test_burn_in import frames_rgb, speech_video, warm_transcript_cache
+from tests.engine.captions.test_burn_in import frames_rgb, speech_video, warm_transcript_cache
 
 CLI = [sys.executable, "-m", "fastclip_desktop.cli"]
 KARAOKE = "builtin:short-form-karaoke"

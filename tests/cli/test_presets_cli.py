@@ -16,9 +16,9 @@ from PIL import Image
 from engine.captions import builtin_presets, get_builtin
 from engine.captions.preview import render_preview
 from engine.library import Library
-from engine.probe import probe
+from engine.media.probe import probe
 from tests import media
-from tests.engine.test_fonts_import import build_font, damaged_fonts
+from tests.engine.captions.test_fonts_import import build_font, damaged_fonts
 
 CLI = [sys.executable, "-m", "fastclip_desktop.cli"]
 FONTS = Path(__file__).resolve().parents[2] / "fonts"

@@ -20,7 +20,7 @@ import pysubs2
 import pytest
 
 from engine.library import Library
-from engine.probe import probe
+from engine.media.probe import probe
 from engine.timeline import Window
 from engine.transcript import cut_transcript, from_dict
 from tests.fixtures import speech

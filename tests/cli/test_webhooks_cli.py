@@ -17,7 +17,7 @@ import pytest
 
 from engine.library import Library
 from fastclip_desktop.cli import main
-from tests.engine import test_webhooks as engine_tests
+from tests.engine.library import test_webhooks as engine_tests
 
 CLIP_DONE = engine_tests.CLIP_DONE
 closed_port, receiver = engine_tests.closed_port, engine_tests.receiver  # the shared fixtures

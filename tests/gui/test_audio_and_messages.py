@@ -13,7 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 
-from engine.job_results import JobUpdate  # noqa: E402
+from engine.jobs.recorder import JobUpdate  # noqa: E402
 from fastclip_desktop.editor.editor_view import NO_SOUND, EditorView  # noqa: E402
 from fastclip_desktop.job_queue import JobQueue  # noqa: E402
 from fastclip_desktop.jobs_panel.panel import JobsPanel  # noqa: E402

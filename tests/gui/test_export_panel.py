@@ -1,6 +1,6 @@
 """The export panel: real media probed by the engine, a real Library, the widget driven as a user would.
 
-Every message the tests expect is the engine's own: each is read from ``engine.request.validate``
+Every message the tests expect is the engine's own: each is read from ``engine.cut.request.validate``
 on the same request, so the panel is checked to show what the engine says, where it says it.
 """
 
@@ -19,11 +19,11 @@ from PySide6.QtCore import QPoint, Qt  # noqa: E402
 from PySide6.QtWidgets import QComboBox  # noqa: E402
 
 from engine.captions.custom import create_preset  # noqa: E402
+from engine.cut.request import ClipRequest, Segment, validate  # noqa: E402
 from engine.errors import FastClipError, Gone, InvalidRequest  # noqa: E402
+from engine.jobs.runner import Runner  # noqa: E402
 from engine.library import Library  # noqa: E402
-from engine.probe import probe  # noqa: E402
-from engine.request import ClipRequest, Segment, validate  # noqa: E402
-from engine.runner import Runner  # noqa: E402
+from engine.media.probe import probe  # noqa: E402
 from fastclip_desktop.export_panel import (  # noqa: E402
     GENERAL,
     ExportModel,

@@ -18,6 +18,7 @@ import pytest
 from PySide6.QtCore import QThread, QTimer
 from PySide6.QtWidgets import QApplication
 
+from engine.cut.request import ClipRequest
 from engine.errors import (
     Conflict,
     InvalidRequest,
@@ -27,7 +28,6 @@ from engine.errors import (
 )
 from engine.library import Library, Media
 from engine.library.jobs import RUNNING  # noqa: E402
-from engine.request import ClipRequest
 from fastclip_desktop.job_queue import JobQueue
 from tests import media
 

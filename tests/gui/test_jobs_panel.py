@@ -13,10 +13,10 @@ import pytest
 from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 
-from engine.job_results import JobUpdate
+from engine.cut.request import ClipRequest
+from engine.jobs.recorder import JobUpdate
 from engine.library import Library
 from engine.library.jobs import RUNNING  # noqa: E402
-from engine.request import ClipRequest
 from fastclip_desktop.job_queue import JobQueue
 from fastclip_desktop.jobs_panel import CANCEL, OPEN, RETRY, SHOW, JobRow, JobsModel
 from fastclip_desktop.jobs_panel.panel import (

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox
 
 from engine.errors import NotFound
 from engine.library import Clip, Library
-from engine.probe import probe
+from engine.media.probe import probe
 from fastclip_desktop.library_panel import (
     NO_SOURCE,
     LibraryModel,

@@ -12,11 +12,17 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QWheelEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QLineEdit  # noqa: E402
 
-from engine.keyframe_index import KeyframeIndex  # noqa: E402
+from engine.media.keyframe_index import KeyframeIndex  # noqa: E402
 from fastclip_desktop.player import PlayerController  # noqa: E402
-from fastclip_desktop.timeline import KEYFRAME, PlayerLink, TimelineModel, action_for, perform  # noqa: E402
-from fastclip_desktop.timeline.model import MIN_SEGMENT, Segment  # noqa: E402
+from fastclip_desktop.timeline import (  # noqa: E402
+    KEYFRAME,
+    PlayerLink,
+    TimelineModel,
+    action_for,
+    perform,
+)
 from fastclip_desktop.timeline.commands import RenameSegment  # noqa: E402
+from fastclip_desktop.timeline.model import MIN_SEGMENT, Segment  # noqa: E402
 from fastclip_desktop.timeline.widget import (  # noqa: E402
     COLORS,
     HEIGHT,
@@ -432,9 +438,9 @@ def test_in_keyframe_mode_the_in_point_snaps_to_the_keyframe_at_or_before(qtbot,
 
 
 def test_what_is_drawn(qtbot, timeline, source):
-    from engine.thumbnails import thumbnails
-    from engine.waveform import waveform
-    from tests.engine.test_thumbnails import drive
+    from engine.media.thumbnails import thumbnails
+    from engine.media.waveform import waveform
+    from tests.engine.media.test_thumbnails import drive
 
     timeline.set_thumbnails(drive(thumbnails(source("h264"), 8, cache=False))[1])
     timeline.set_waveform(drive(waveform(source("h264"), 200, cache=False))[1])

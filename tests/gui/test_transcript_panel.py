@@ -1,6 +1,6 @@
 """The transcript panel: its Qt-free model, and the widget over real transcription of espeak-ng speech.
 
-One short speech file (espeak-ng, as in tests/engine/test_transcript.py) is transcribed for real
+One short speech file (espeak-ng, as in tests/engine/transcript/test_transcript.py) is transcribed for real
 once per module, by a panel, through the worker adapter and a worker process, into a module cache
 folder; every later panel given that folder gets the transcript back at once from the cache. Mouse
 clicks and drags are real QTest events on the word rectangles the view paints. The seek test plays
