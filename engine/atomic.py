@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -55,4 +56,19 @@ def remove_stale_temps(folder: str | os.PathLike) -> int:
         with contextlib.suppress(OSError):
             p.unlink()
             n += 1
+    return n
+
+
+def remove_job_temps(out: str | os.PathLike) -> int:
+    """Remove the temp files an interrupted write of ``out`` left beside it (only that output's:
+    other jobs may be writing in the same folder); return how many."""
+    dest = Path(out)
+    pattern = re.compile(rf"^\.{re.escape(dest.stem)}\.[0-9a-f]{{8}}{re.escape(TEMP_MARK)}{re.escape(dest.suffix)}$")
+    n = 0
+    with contextlib.suppress(OSError):
+        for p in dest.parent.iterdir():
+            if pattern.match(p.name):
+                with contextlib.suppress(OSError):
+                    p.unlink()
+                    n += 1
     return n

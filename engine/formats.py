@@ -10,6 +10,11 @@ FORMATS = ("mp4", "mp3", "wav", "m4a", "flac", "gif")
 FORMAT_ALIASES = {"aac": "m4a"}
 
 QUALITY_HEIGHTS = {"4k": 2160, "1080p": 1080, "720p": 720}
+
+# Video codecs an MP4 takes as they are (a stream copy); others are re-encoded.
+MP4_VIDEO_COPY = frozenset({"h264", "hevc", "av1", "vp9", "mpeg4"})
+
+CUT_MODES = ("keyframe", "precise")  # keyframe: copied from the keyframe at or before; precise: frame-exact
 QUALITY_ALIASES = {"high": "1080p", "medium": "720p", "2160p": "4k", "uhd": "4k"}
 
 
@@ -32,6 +37,14 @@ OUTPUT_FORMATS = {
     "m4a": OutputFormat("m4a", "ipod", "m4a", "aac", {"b": "192k"}, False),
     "flac": OutputFormat("flac", "flac", "flac", "flac", {}, False),
 }
+
+
+def quality_name(height: int) -> str:
+    """A picture height as the API names its quality: 2160 is "4k", others "1080p", "720p", "360p"."""
+    if not height:
+        return ""
+    named = next((q for q, h in QUALITY_HEIGHTS.items() if h == height), None)
+    return named or f"{height}p"
 
 
 def canonical_format(name: str) -> str | None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from engine.paths import config_dir
+from engine import config_dir
 
 SHOWN = ("clip_ttl_hours", "workers", "whisper_model_path", "default_export_folder", "default_cut_mode")
 INI_NAME = "desktop.ini"

@@ -28,10 +28,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from engine.errors import FastClipError, ProcessingFailed, UnsupportedMedia
-from engine.jobs.recorder import JobUpdate
-from engine.jobs.thread import JobThread
-from engine.media.signature import AUDIO_CONTAINERS, VIDEO_CONTAINERS
+from engine import (
+    AUDIO_CONTAINERS,
+    VIDEO_CONTAINERS,
+    FastClipError,
+    JobThread,
+    JobUpdate,
+    ProcessingFailed,
+    UnsupportedMedia,
+)
 
 from .worker_adapter import emit
 
@@ -129,10 +134,19 @@ class JobQueue(QObject):
         """Validate and queue a ClipRequest (its source a file_id); ``out`` is the user's file or
         folder, None a library clip. Answers ``submitted(jobs, token)`` or
         ``submit_failed(error, token)``; returns the token."""
+        return self._submit(lambda runner: runner.submit(request, out))
+
+    def submit_transcript(self, source: str, cache_dir: str | None = None) -> int:
+        """Queue the transcript job of ``source`` (a file_id or a path); answers as ``submit`` does
+        (``submitted([job], token)``), then ``job_updated`` as it runs. ``cache_dir``: the
+        transcript cache (default: the app's)."""
+        return self._submit(lambda runner: [runner.submit_transcript(source, cache_dir=cache_dir)])
+
+    def _submit(self, make_jobs: Callable) -> int:
         token = next(self._tokens)
 
         def work(runner):
-            jobs = runner.submit(request, out)
+            jobs = make_jobs(runner)
             self._post_pending(jobs)
             return jobs
 

@@ -38,8 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import FastClipError
-from engine.library import Library, Media
+from engine import Dispatcher, FastClipError, Library, Media
 
 from .app_settings import AppSettings
 from .caption_studio.panel import CaptionStudio
@@ -91,6 +90,8 @@ class MainWindow(QMainWindow):
         self.adapter = WorkerAdapter(max_threads=3, parent=self)
         self.jobs = JobQueue(workers=workers, parent=self)
         self.sessions = EditSessions(self.library, self)
+        self.webhooks = Dispatcher(self.library)  # sends queued webhook deliveries while the app runs
+        self.webhooks.start()
         self.session: SourceSession | None = None  # the file the editor shows
         self.media: Media | None = None  # its import, once ready
 
@@ -99,7 +100,7 @@ class MainWindow(QMainWindow):
         self.export_panel = ExportPanel(self.library)
         self.jobs_panel = JobsPanel(self.jobs, self.library)
         self.caption_studio = CaptionStudio(self.library, self.adapter)
-        self.transcript_panel = TranscriptPanel(self.adapter, self.library)
+        self.transcript_panel = TranscriptPanel(self.adapter, self.library, jobs=self.jobs)
         self.tabs = QTabWidget()  # the Caption Studio is a design surface: it gets the middle too
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.editor, "Editor")
@@ -327,6 +328,8 @@ class MainWindow(QMainWindow):
         self.library_panel.refresh()
 
     def _job_updated(self, update) -> None:
+        if update.ended:
+            self.webhooks.wake()  # its event (clip.complete, upload.ready, ...) is due now
         opened = int(min(JOBS_OPEN_MAX, self.height() * JOBS_OPEN_SHARE))
         if update.kind != "import" and update.status in ("downloading", "processing") \
                 and self.docks["jobs"].height() < opened * 0.8:
@@ -417,7 +420,9 @@ class MainWindow(QMainWindow):
         self._default_docks()
         for dock in self.docks.values():
             dock.show()
-        QTimer.singleShot(0, self._default_dock_sizes)
+        self.layout().activate()  # the docks where they now belong, before they are sized
+        self._default_dock_sizes()
+        QTimer.singleShot(0, self._default_dock_sizes)  # and again once the window has its new size
 
     # -- drag and drop ------------------------------------------------------------------------------
 
@@ -457,5 +462,6 @@ class MainWindow(QMainWindow):
         self.jobs.close()
         self.adapter.shutdown()
         self.sessions.stop()
+        self.webhooks.stop()
         self.library.close()
         super().closeEvent(event)

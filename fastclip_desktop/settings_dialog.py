@@ -23,8 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import FastClipError
-from engine.library import SETTINGS, Library
+from engine import SETTINGS, FastClipError, Library
 
 from .app_settings import APP_SETTINGS, SHOWN, AppSettings
 

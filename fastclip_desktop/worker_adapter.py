@@ -5,7 +5,7 @@ drives one on a thread of a QThreadPool and hands back a ``Task`` whose signals 
 ``progress(item)`` for what it yields (throttled), then exactly one of ``finished(result)``,
 ``failed(exception)`` or ``cancelled()``. ``Task.cancel()`` stops delivery at once and closes the
 generator at its next yield, on the worker thread, so its ``finally`` blocks run and a worker process
-behind it (``engine.jobs.process.in_worker``) is stopped. Plain functions work too (no progress).
+behind it (``engine.process.in_worker``) is stopped. Plain functions work too (no progress).
 
 Native decoding that could crash belongs in a worker process: ``adapter.run(in_worker, thumbnails, path, 100)``.
 """

@@ -34,7 +34,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import FastClipError, InvalidRequest, NotFound
-from ..progress import Progress, relay
+from ..progress import Progress
 from ..timeline import Window
 from . import CaptionStyle, Page, Word, get_builtin, paginate, render_caption
 
@@ -308,63 +308,3 @@ def prepare_overlay(info, ref: str, windows: list[Window], frame_size: tuple[int
         transcript = yield from source_transcript(info.path, cache_dir)
     pages = caption_pages(transcript, windows, style)
     return CaptionOverlay(pages, style, frame_size, font_file=font_file, rotation=info.video.rotation)
-
-
-# --------------------------------------------------------------------------- caption a whole video
-
-
-def captioned_name(source: str | os.PathLike) -> str:
-    return f"{Path(source).stem}_captioned.mp4"
-
-
-def run_captions_request(source: str | os.PathLike, preset_ref: str, out=None, *, quality: str | None = None,
-                         resolve_preset: ResolvePreset | None = None, cache_dir=None):
-    """Caption all of ``source`` (a video) with ``preset_ref`` into a new MP4; yield JobEvents.
-
-    ``out`` is a file (it must be .mp4) or a folder (default: the current one, as
-    ``<stem>_captioned.mp4``). The video is decoded, captioned and re-encoded in one
-    pass; the audio is copied when MP4 can carry it. Raises before the job starts
-    when the request is rejected (audio-only source, non-MP4 output, unknown preset).
-    """
-    from ..cut.export import Inputs, export_clip
-    from ..cut.outputs import JobEvent, new_job_id
-    from ..cut.request import ClipRequest, validate
-    from ..formats import canonical_format
-    from ..media.probe import probe
-    from ..naming import unique_path
-
-    src = Path(source)
-    if not isinstance(preset_ref, str) or not preset_ref:
-        raise InvalidRequest("give a caption preset, e.g. builtin:short-form-karaoke", field="captions")
-    with Inputs(str(src)) as inputs:
-        info = probe(src, opener=lambda: inputs.get("video"), thorough=False)
-        if not info.has_video:
-            raise InvalidRequest("captions need a video source; this file has only audio", field="source")
-        clip = validate(ClipRequest(str(src), format="mp4", quality=quality, mode="keyframe",
-                                    captions=preset_ref), info)
-        resolve_captions(preset_ref, resolve_preset)
-        if not info.has_audio:
-            raise InvalidRequest("captions come from speech, and the source has no audio track", field="captions")
-        if out is None or Path(out).is_dir() or str(out).endswith(("/", os.sep)):
-            folder = Path.cwd() if out is None else Path(out).expanduser()
-            path = unique_path(folder, captioned_name(src))
-        else:
-            path = Path(out).expanduser()
-            if path.suffix and canonical_format(path.suffix) != "mp4":
-                raise InvalidRequest(f"captions are burned into an MP4, so the output cannot be {path.name}",
-                                     field="out")
-            path = path if path.suffix else path.with_suffix(".mp4")
-        if path.resolve() == src.resolve():
-            raise InvalidRequest("the output would overwrite the source file", field="out")
-
-        job_id = new_job_id()
-        yield JobEvent(job_id, "pending", 0, "queued")
-        yield JobEvent(job_id, "downloading", 0, "reading the source")
-        try:
-            gen = export_clip(info, clip, clip.segments, path, inputs, resolve_preset=resolve_preset,
-                              cache_dir=cache_dir)
-            result = yield from relay(gen, lambda status, pct, message: JobEvent(job_id, status, pct, message))
-        except FastClipError as e:
-            yield JobEvent(job_id, "failed", 0, e.message, error=e)
-            return
-        yield JobEvent(job_id, "complete", 100, "Done!", result=result)

@@ -221,7 +221,7 @@ def _check_job(path: str) -> Generator[Progress, None, FontFacts]:
 def check_font_file(path: str | Path) -> FontFacts:
     """:func:`inspect_font` in a worker process: a crash, a hang or an exception in native code
     becomes an ``UnsupportedMedia`` rejection naming the file as damaged; the caller never dies."""
-    from ..jobs.process import in_worker
+    from ..process import in_worker
 
     gen = in_worker(_check_job, str(path))
     try:

@@ -1,7 +1,7 @@
 """One picture of a video, for caption previews: the frame shown at a given second.
 
 Decoding runs native code on a user's file: call :func:`frame_at` through
-``engine.jobs.process.in_worker`` (it is a generator for that reason; it yields one
+``engine.process.in_worker`` (it is a generator for that reason; it yields one
 Progress and returns an RGB ``PIL.Image``).
 """
 

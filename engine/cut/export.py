@@ -20,7 +20,7 @@ import av
 
 from ..atomic import atomic_output
 from ..errors import ProcessingFailed, UnsupportedMedia
-from ..formats import AUDIO_FORMATS, OUTPUT_FORMATS
+from ..formats import AUDIO_FORMATS, MP4_VIDEO_COPY, OUTPUT_FORMATS, quality_name
 from ..media.info import MediaInfo
 from ..media.probe import Inputs
 from ..progress import Progress
@@ -31,8 +31,6 @@ from .plan import SegmentPlan, plan_keyframe, plan_precise
 from .request import ValidClip, output_size
 from .scan import scan_range
 
-# Codecs an MP4 can carry as they are (stream copy); others are re-encoded.
-MP4_VIDEO_COPY = frozenset({"h264", "hevc", "av1", "vp9", "mpeg4"})
 MP4_AUDIO_COPY = frozenset({"aac", "mp3", "ac3", "eac3", "alac", "flac", "opus"})
 SMART_CUT_CODECS = frozenset({"h264", "hevc"})
 SMART_CUT_PIX_FMTS = frozenset({"yuv420p", "yuvj420p"})
@@ -344,7 +342,7 @@ def _smart_cut_ok(info: MediaInfo) -> bool:
 
 
 def _quality_name(clip: ValidClip, height: int) -> str:
-    return clip.quality if clip.quality and clip.height else (f"{height}p" if height else "")
+    return clip.quality if clip.quality and clip.height else quality_name(height)
 
 
 def _rotate(stream, info: MediaInfo) -> None:

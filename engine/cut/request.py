@@ -15,6 +15,7 @@ from fractions import Fraction
 from ..errors import InvalidRequest
 from ..formats import (
     AUDIO_FORMATS,
+    CUT_MODES,
     FORMATS,
     QUALITY_HEIGHTS,
     canonical_format,
@@ -23,7 +24,7 @@ from ..formats import (
 from ..media.info import MediaInfo
 from ..timeline import exact
 
-MODES = ("keyframe", "precise")
+MODES = CUT_MODES
 MAX_SEGMENTS = 50
 MIN_SEGMENT = Fraction(1, 2)
 MAX_SEGMENT = Fraction(600)
@@ -140,6 +141,38 @@ def validate(req: ClipRequest, info: MediaInfo) -> ValidClip:
         captions=req.captions,
         has_video_output=fmt in ("mp4", "gif"),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CaptionsRequest:
+    """The API's POST /v1/captions: caption a whole video (an import or a clip) into a new MP4.
+
+    ``source`` is what the front end names (a path, a file_id or a clip_id); the runner hands the
+    worker the file itself.
+    """
+
+    source: str
+    preset_ref: str
+    quality: str | None = None
+
+
+def validate_captions(req: CaptionsRequest, info: MediaInfo) -> ValidClip:
+    """The rules of POST /v1/captions for the source ``info``: a video with sound, an MP4 out, a
+    preset ref, a quality that never upscales. The whole source is one output: the 10-minute limit
+    is a clip segment's, not a captioned source's (sources may run up to the import limit)."""
+    if not isinstance(req.preset_ref, str) or not _PRESET_REF.match(req.preset_ref):
+        raise InvalidRequest(f"preset_ref must be a preset ref like builtin:short-form-karaoke or preset:<id>, "
+                             f"not {req.preset_ref!r}", field="preset_ref")
+    if not info.has_video:
+        raise InvalidRequest("captions need a video source; this file has only audio (a transcript is what "
+                             "an audio file has)", field="source")
+    if not info.has_audio:
+        raise InvalidRequest("captions come from speech, and the source has no audio track", field="source")
+    whole = ClipRequest(req.source, format="mp4", quality=req.quality, mode="keyframe", captions=req.preset_ref)
+    quality, height = _quality(whole, info, "mp4")
+    return ValidClip(request=whole, format="mp4", quality=quality, height=height, mode="keyframe",
+                     segments=((Fraction(0), info.duration),), join=False, captions=req.preset_ref,
+                     has_video_output=True)
 
 
 def _format(req: ClipRequest, info: MediaInfo) -> str:

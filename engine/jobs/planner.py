@@ -1,11 +1,11 @@
-"""What the job runner is asked to do: imports, sources, and clip requests planned into jobs.
+"""What the job runner is asked to do: imports, sources, and requests planned into jobs.
 
-:class:`JobRequests` is the request half of :class:`engine.jobs.runner.Runner` (a mixin, as the
-library's record classes are): a path is imported (probed in a worker) before it is used; a
-``SOURCE`` may also be an import's file_id or a clip's clip_id; a :class:`ClipRequest` is
-validated by ``engine.cut.request.validate`` (the one function with every rule) against the
-source's MediaInfo, which a worker probed, and planned into one job per output, each with the
-path its output will have. Nothing here touches PyAV.
+A :class:`Planner` turns what a front end asks into library jobs: a path is imported (probed in a
+worker) before it is used; a ``SOURCE`` may also be an import's file_id or a clip's clip_id; a
+:class:`ClipRequest` is validated by ``engine.cut.request.validate`` (the one function with every
+rule) against the source's MediaInfo, which a worker probed, and planned into one job per output,
+each with the path its output will have; a :class:`CaptionsRequest` (POST /v1/captions) becomes
+one captions job, and a transcript request one transcript job. Nothing here touches PyAV.
 
 A job's fingerprint is that of what the user asked for (the source's file_id, the request's
 own fields, ``out`` as given, which output, the name chosen for it if any), not of the path
@@ -20,11 +20,18 @@ import dataclasses
 import os
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ..cut.request import ClipRequest, Segment
+from ..cut.outputs import plan_jobs
+from ..cut.request import (
+    CaptionsRequest,
+    ClipRequest,
+    Segment,
+    validate,
+    validate_captions,
+)
 from ..errors import (
     Conflict,
     FastClipError,
@@ -34,18 +41,17 @@ from ..errors import (
     ProcessingFailed,
     UnsupportedMedia,
 )
-from ..library import MAX_TITLE, Job, Media, request_fingerprint
+from ..formats import canonical_format
+from ..library import MAX_TITLE, Clip, Job, Library, Media, request_fingerprint
 from ..library.jobs import RUNNING
-
-if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
-
-    from ..library import Library
-
-    OnEvent = Callable[..., None]  # engine.jobs.runner.OnEvent
+from ..naming import unique_path
+from .recorder import OnEvent, SourceFacts
 
 _FILE_ID = re.compile(r"^upl_[0-9a-f]{12}$")
 _CLIP_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+Probe = Callable[[str, str], object]  # (key, path) -> MediaInfo, probed in a worker
+RunJobs = Callable[[OnEvent | None, list[str]], dict]  # run these jobs until they end
 
 
 def source_kind(source: str) -> str:
@@ -56,32 +62,6 @@ def source_kind(source: str) -> str:
     if _CLIP_ID.match(text):
         return "clip_id"
     return "path"
-
-
-# -- webhook payloads ------------------------------------------------------------------------------
-
-
-def media_payload(media: Media) -> dict:
-    """``upload.ready`` / ``upload.failed`` data: the API's upload status fields."""
-    d = media.to_dict()
-    d.pop("streams", None)
-    return d
-
-
-def job_payload(job: Job) -> dict:
-    """``clip.complete`` / ``clip.failed`` data: the API's job status, then the result's fields."""
-    d = {"job_id": job.job_id, "status": job.status, "progress": job.progress,
-         "status_message": job.status_message, "file_id": job.file_id}
-    if job.result:
-        d.update(job.result)
-    if job.error:
-        d["error"] = job.error
-    return d
-
-
-def clip_payload(clip) -> dict:
-    """``clip.expired`` data."""
-    return clip.to_dict()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,16 +77,12 @@ class PlannedJob:
 
 
 
-class JobRequests:
-    """The request methods of :class:`~engine.jobs.runner.Runner` (it runs the imports and probes)."""
+class Planner:
+    """Requests into jobs, for a runner: ``probe(key, path)`` asks a worker for a MediaInfo, and
+    ``run(on_event, job_ids)`` runs jobs until they end (imports, before a source is used)."""
 
-    library: Library
-    _infos: dict
-    _import_errors: dict
-    run_until_idle: Callable
-    _idle: Callable
-    _start_worker: Callable
-    _pump: Callable
+    def __init__(self, library: Library, facts: SourceFacts, probe: Probe, run: RunJobs):
+        self.library, self.facts, self._probe, self._run = library, facts, probe, run
 
     def import_paths(self, paths: Iterable[str | os.PathLike], *, on_event: OnEvent | None = None,
                      clip_requested: bool = False) -> list[Media | FastClipError]:
@@ -114,7 +90,7 @@ class JobRequests:
         with its reason) or the error that refused the file before it had a row."""
         results, jobs = self.queue_imports(paths, clip_requested=clip_requested)
         if jobs:
-            self.run_until_idle(on_event, job_ids=[j.job_id for j in jobs])
+            self._run(on_event, [j.job_id for j in jobs])
         return [self.library.get_media(m.file_id) if isinstance(m, Media) else m for m in results]
 
     def queue_imports(self, paths: Iterable[str | os.PathLike], *, clip_requested: bool = False,
@@ -143,7 +119,7 @@ class JobRequests:
 
     def import_error(self, media: Media) -> FastClipError:
         """The error to raise for a failed import (its job's code, else unsupported_media)."""
-        err = self._import_errors.get(media.file_id)
+        err = self.facts.import_errors.get(media.file_id)
         if err is None:
             job = next((j for j in self.library.list_jobs(kind="import", file_id=media.file_id, limit=1)
                         if j.status == "failed" and j.error), None)
@@ -178,19 +154,10 @@ class JobRequests:
     def media_info(self, file_id: str):
         """The MediaInfo of a ready import (probed in a worker once per runner)."""
         media = self.library.check_source(file_id)
-        info = self._infos.get(file_id)
-        if info is not None:
-            return info
-        w = self._idle() or self._start_worker()
-        w.probing, w.reply = True, None
-        w.conn.send(("probe", media.file_id, media.path))
-        while w.probing:
-            self._pump(1.0)
-        kind, value = w.reply
-        if kind == "error":
-            raise value
-        self._infos[file_id] = value
-        return value
+        info = self.facts.infos.get(file_id)
+        if info is None:
+            info = self.facts.infos[file_id] = self._probe(media.file_id, media.path)
+        return info
 
     # -- clip requests -----------------------------------------------------------------------------
 
@@ -204,9 +171,6 @@ class JobRequests:
         without a name gets the default ones.
         Raises InvalidRequest (a broken rule), Conflict/Gone/NotFound (the source).
         """
-        from ..cut.outputs import plan_jobs
-        from ..cut.request import validate
-
         file_id = str(request.source)
         if source_kind(file_id) != "file_id":
             raise InvalidRequest("plan a request whose source is an import's file_id", field="source")
@@ -251,21 +215,122 @@ class JobRequests:
         planned = self.plan(request, out, taken=taken, names=names)
         with lib.transaction():  # all of the request's jobs, or none
             for p in planned:
-                jobs.append(self._queue(p, reuse))
+                jobs.append(self._queue("clip", p.request, p.fingerprint, reuse, job_id=p.job_id))
         return jobs
 
-    def _queue(self, p: PlannedJob, reuse: bool) -> Job:
+    def _queue(self, kind: str, request: dict, fingerprint: str, reuse: bool, *, job_id: str | None = None) -> Job:
+        """A new job; with ``reuse``, the job already asked for the same thing when there is one:
+        complete with its clip still there, queued or running (waited for, not made twice), or
+        failed (queued again)."""
         lib = self.library
         if reuse:
-            prev = lib.latest_job_with_fingerprint(p.fingerprint)
+            prev = lib.latest_job_with_fingerprint(fingerprint)
             if prev is not None:
                 if prev.status == "complete" and self._clip_still_there(prev):
-                    return prev  # made before, and still there
+                    return prev
                 if prev.status in ("pending", *RUNNING):
-                    return prev  # queued or running already: waited for, not made twice
+                    return prev
                 if prev.status == "failed":
                     return lib.retry_job(prev.job_id)
-        return lib.create_job("clip", p.request, job_id=p.job_id, fingerprint=p.fingerprint)
+        return lib.create_job(kind, request, job_id=job_id, fingerprint=fingerprint)
+
+    # -- captions and transcripts -----------------------------------------------------------------
+
+    def submit_captions(self, request: CaptionsRequest, out: str | os.PathLike | None = None, *,
+                        reuse: bool = False) -> Job:
+        """Queue the captions job of ``request`` (POST /v1/captions): its source is a path or an
+        import's file_id (captioned whole), or a library clip's clip_id (an MP4 not captioned
+        yet). ``out`` is an .mp4 file or a folder; None makes a library clip. Raises before a job
+        exists when the request is refused (the source, the preset, the output)."""
+        source = str(request.source)
+        if source_kind(source) == "clip_id":
+            clip = self.caption_clip(source)
+            file_id, clip_id, path, key = clip.source_file_id, clip.clip_id, clip.path, f"clip:{clip.clip_id}"
+            info = self.facts.infos.get(key)
+            if info is None:
+                info = self.facts.infos[key] = self._probe(key, path)
+        else:
+            media = self.resolve_source(source)
+            file_id, clip_id, path = media.file_id, None, media.path
+            info = self.media_info(file_id)
+        clip = validate_captions(dataclasses.replace(request, source=path), info)
+        self._check_preset(clip.captions)
+        target = self._captions_out(path, out)
+        stored = {"file_id": file_id, "clip_id": clip_id, "preset_ref": clip.captions, "quality": request.quality,
+                  "out": str(target)}
+        asked = {"file_id": file_id, "clip_id": clip_id, "preset_ref": clip.captions, "quality": request.quality,
+                 "out": None if out is None else _out_key(out)}
+        return self._queue("captions", stored, request_fingerprint({"captions": asked}), reuse)
+
+    def caption_clip(self, clip_id: str) -> Clip:
+        """The library clip ``clip_id`` if it can be captioned (POST /v1/captions with clip_id), else
+        the error refusing it: an expired or unknown clip (NotFound), one captioned already, not an
+        MP4, whose file or import is gone."""
+        clip = self.library.get_clip(clip_id)
+        if clip.captioned:
+            raise InvalidRequest(f"the clip {clip.title} is captioned already, and captioned clips cannot be "
+                                 "captioned again", field="clip_id")
+        if clip.format != "mp4":
+            raise InvalidRequest(f"captions are burned into video: the clip {clip.title} is {clip.format}, "
+                                 "not mp4", field="clip_id")
+        if not Path(clip.path).is_file():
+            raise Gone(f"the file of the clip {clip.title} was moved or deleted (it was {clip.path})",
+                       field="clip_id")
+        if clip.source_file_id is None:
+            raise Gone(f"the import the clip {clip.title} was made from was deleted from the library",
+                       field="clip_id")
+        return clip
+
+    def _check_preset(self, ref: str) -> None:
+        """An unknown preset is refused before a job exists. (The captions package is imported here,
+        not at the top: fontTools and Pillow cost ~90 ms, which a clip command never needs.)"""
+        from ..captions.custom import resolve_preset
+
+        try:
+            resolve_preset(ref, self.library)
+        except FastClipError as e:
+            raise type(e)(e.message, field="preset_ref") from None
+
+    def _captions_out(self, source_path: str, out) -> Path:
+        """The captioned copy's path: ``<stem>_captioned.mp4`` in the clips folder (None) or in a
+        folder; or the .mp4 file given."""
+        name = f"{Path(source_path).stem}_captioned.mp4"
+        if out is None:
+            path = unique_path(self.library.clips_dir, name)
+        elif Path(out).expanduser().is_dir() or str(out).endswith(("/", os.sep)):
+            path = unique_path(Path(out).expanduser(), name)
+        else:
+            path = Path(out).expanduser()
+            if path.suffix and canonical_format(path.suffix) != "mp4":
+                raise InvalidRequest(f"captions are burned into an MP4, so the output cannot be {path.name}",
+                                     field="out")
+            path = path if path.suffix else path.with_suffix(".mp4")
+        if path.resolve() == Path(source_path).resolve():
+            raise InvalidRequest("the output would overwrite the source file", field="out")
+        return path.absolute()
+
+    def submit_transcript(self, source: str, *, model_path: str | None = None, language: str | None = None,
+                          fresh: bool = False, cache_dir: str | None = None) -> Job:
+        """Queue the transcript job of ``source`` (POST /v1/transcript); the model is ``model_path``,
+        else the library's ``whisper_model_path`` setting, else the built-in one. ``fresh``: listen
+        again even when the transcript is cached. ``cache_dir``: the transcript cache to use (default:
+        the app's)."""
+        media = self.resolve_source(source)
+        if not media.has_audio:
+            raise InvalidRequest(f"{media.filename} has no audio track, so it has nothing to transcribe",
+                                 field="source")
+        model = model_path or self.library.get_setting("whisper_model_path") or None
+        # (here, not at the top: the transcript package brings PyAV's audio decoding, ~200 ms that
+        # a clip command never needs)
+        from ..transcript.speech_model import resolve_model_path
+
+        resolve_model_path(model)  # a folder that is no model is refused before a job exists
+        request = {"file_id": media.file_id, "model_path": model, "language": language}
+        if fresh:
+            request["fresh"] = True
+        if cache_dir:
+            request["cache_dir"] = str(cache_dir)
+        return self.library.create_job("transcript", request)
 
     def _clip_still_there(self, job: Job) -> bool:
         clip_id = (job.result or {}).get("clip_id")

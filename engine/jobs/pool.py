@@ -1,39 +1,38 @@
-"""The job runner's worker process: the media work of one job at a time, in process.
+"""The job runner's worker processes, as the host sees them: start them, hear them, stop them.
 
-:class:`engine.jobs.runner.Runner` starts these with multiprocessing's "spawn" (or "forkserver")
-start method, so a worker is a fresh interpreter that inherits nothing the host loaded (Qt,
-a whisper model, threads). The one exception is :meth:`StartedWorker.early`, the CLI's first
-worker: a fork of the CLI process taken before it has loaded anything but the standard library
-and its own pure-Python modules, as clean as a fresh interpreter and ready ~70 ms sooner.
-Native code that crashes here kills only this process; the runner fails the one job it was
-running and starts another worker when there is more to do.
+A :class:`WorkerPool` keeps up to ``max_workers`` worker processes (``engine.jobs.worker``),
+started with multiprocessing's "spawn" (or "forkserver") start method: never a fork of a host that
+may hold a whisper model or Qt threads. The one exception is :meth:`StartedWorker.early`, the
+CLI's first worker: a fork of the CLI process taken before it has loaded anything but the standard
+library and its own pure-Python modules, as clean as a fresh interpreter and ready ~70 ms sooner.
+:meth:`WorkerPool.wait` waits for messages or deaths of the workers and hands them to the runner.
 
-A worker never touches the library: the runner claims the job, checks the source, records
-progress and the outcome. What it does with each message is ``engine.jobs.worker``; what it
-keeps between jobs is what makes the next one fast: the probe of each source, and the open
-containers of the last one. Messages, over one duplex pipe (``spec`` is a job's request plus ``path``, the source file):
-
-  runner -> worker   ("import", job_id, file_id, path)   ("clip", job_id, spec)
-                     ("probe", file_id, path)   ("cancel", job_id)   ("stop",)
-  worker -> runner   ("ready", pid)   ("event", job_id, status, progress, message)
-                     ("done", job_id, value)   ("failed", job_id, FastClipError)
-                     ("reply", MediaInfo) or ("error", FastClipError), for a probe
-
-An import's value is the source's MediaInfo; a clip's is the ClipResult's fields as a dict.
-Importing this module is cheap (the host imports it for ``worker_main``).
+Importing this module is cheap, and imports neither SQLite nor multiprocessing: the CLI imports it
+first thing, to fork its first worker while it is still clean (multiprocessing is imported only
+once a process is started the multiprocessing way, ~12 ms of a command that takes ~200).
 """
 
 from __future__ import annotations
 
 import contextlib
-import faulthandler
-import gc
 import os
 import signal
 import sys
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from ..errors import InvalidRequest
-from .process import fork_is_safe, fork_with_pipe
+from ..process import fork_is_safe, fork_with_pipe
+from .worker import worker_main
+
+if TYPE_CHECKING:
+    import multiprocessing.connection
+
+    from ..library import Job
+
+START_METHODS = ("spawn", "forkserver")  # the runner's workers: never a fork of the host
+STOP_WAIT_S = 2.0
 
 
 def crash_message(exitcode: int | None) -> str:
@@ -45,9 +44,6 @@ def crash_message(exitcode: int | None) -> str:
         what = "aborted" if n == signal.SIGABRT else "crashed"
         return f"the decoder {what} on this file (signal {n}); the file is probably damaged"
     return f"the worker running this job stopped unexpectedly (exit code {exitcode})"
-
-
-START_METHODS = ("spawn", "forkserver")  # the runner's workers: never a fork of the host
 
 
 class StartedWorker:
@@ -66,11 +62,11 @@ class StartedWorker:
         if start_method == "fork":
             self.proc, self.conn = fork_with_pipe(worker_main, os.getpid(), source)
             return
-        import multiprocessing
+        import multiprocessing  # (not at the top: see the module doc)
 
         ctx = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
-            ctx.set_forkserver_preload(["engine.jobs.pool", "engine.cut.export", "engine.media.probe"])
+            ctx.set_forkserver_preload(["engine.jobs.worker", "engine.jobs.tasks"])
         self.conn, child_end = ctx.Pipe(duplex=True)
         # a forkserver's children are the server's, not ours: they learn of our death through it
         parent = os.getpid() if start_method == "spawn" else None
@@ -86,9 +82,8 @@ class StartedWorker:
 
         A fork of this process when :func:`fork_is_safe`, else spawned. A fork skips starting an
         interpreter, importing again what this one has, and multiprocessing's resource tracker
-        (~60 ms of a command that takes ~200); it is made with ``os.fork`` before multiprocessing
-        is even imported (~12 ms more), which the worker imports while its source opens. The
-        runner's own workers, and the GUI's, are always spawned.
+        (~60 ms of a command that takes ~200). The runner's own workers, and the GUI's, are
+        always spawned.
         """
         return cls("fork" if fork_is_safe() else "spawn", source=source)
 
@@ -102,6 +97,122 @@ class StartedWorker:
             self.proc.join()
         with contextlib.suppress(OSError):
             self.conn.close()
+
+
+class Worker:
+    """One worker process as the runner sees it, and the job it runs."""
+
+    def __init__(self, proc, conn):
+        self.proc = proc
+        self.conn = conn
+        self.pid: int = proc.pid
+        self.job: Job | None = None
+        self.ready = False  # it has imported PyAV and waits for work
+        self.started_at = 0.0  # when it was handed its job
+        self.timed = False  # whether its job's duration says how long jobs take (it was ready for it)
+        self.out: str | None = None  # the running job's output path
+        self.written_at = 0.0  # when its progress was last written to the library
+        self.written_status = ""
+        self.probing = False
+        self.reply = None
+
+    def send(self, msg) -> None:
+        with contextlib.suppress(OSError):  # it died already: the next wait notices
+            self.conn.send(msg)
+
+
+class WorkerPool:
+    """Up to ``max_workers`` worker processes (see the module doc)."""
+
+    def __init__(self, max_workers: int, start_method: str = "spawn", adopt: Iterable[StartedWorker] = ()):
+        if start_method not in START_METHODS:
+            raise InvalidRequest(f"the job runner starts workers with {' or '.join(START_METHODS)}, never fork",
+                                 field="start_method")
+        self.max_workers = max(1, int(max_workers))
+        self.start_method = start_method
+        self.workers: list[Worker] = [Worker(s.proc, s.conn) for s in adopt]
+
+    def start(self) -> Worker:
+        started = StartedWorker(self.start_method)
+        w = Worker(started.proc, started.conn)
+        self.workers.append(w)
+        return w
+
+    def idle(self) -> Worker | None:
+        return next((w for w in self.workers if w.job is None and not w.probing), None)
+
+    def busy(self) -> list[Worker]:
+        return [w for w in self.workers if w.job is not None]
+
+    def running(self, job_id: str) -> Worker | None:
+        return next((w for w in self.workers if w.job is not None and w.job.job_id == job_id), None)
+
+    def wait(self, timeout: float, on_message: Callable[[Worker, tuple], None], on_lost: Callable[[Worker], None],
+             wake: multiprocessing.connection.Connection | None = None) -> None:
+        """Wait up to ``timeout`` for messages or deaths of workers (or bytes on ``wake``), and hand
+        each to ``on_message(worker, msg)`` / ``on_lost(worker)`` (after it was taken out of the pool)."""
+        from multiprocessing.connection import (
+            wait as wait_for,  # (imported by then: workers started)
+        )
+
+        by_conn = {w.conn: w for w in self.workers}
+        by_sentinel = {w.proc.sentinel: w for w in self.workers if w.proc.sentinel is not None}
+        waits = [*by_conn, *by_sentinel, *([wake] if wake is not None else [])]
+        if not waits:
+            time.sleep(timeout)
+            return
+        for ready in wait_for(waits, timeout):
+            if ready is wake:
+                while wake.poll():
+                    wake.recv_bytes()
+                continue
+            w = by_conn.get(ready) or by_sentinel.get(ready)
+            if w not in self.workers:
+                continue
+            try:
+                while w.conn.poll():
+                    on_message(w, w.conn.recv())
+            except (EOFError, OSError):
+                self._lost(w, on_lost)
+                continue
+            if ready in by_sentinel:
+                self._lost(w, on_lost)
+
+    def _lost(self, w: Worker, on_lost) -> None:
+        self.workers.remove(w)
+        w.proc.join(1.0)
+        with contextlib.suppress(OSError):
+            w.conn.close()
+        on_lost(w)
+
+    def close(self, *, wait: bool = True) -> None:
+        """Stop every worker: idle ones are told to stop (and, without ``wait``, left to end by
+        themselves: a front end about to exit need not wait the ~5 ms a worker takes to give back
+        what PyAV held); busy ones get SIGTERM (they remove their temp file and exit)."""
+        idle = []
+        for w in self.workers:
+            with contextlib.suppress(OSError):
+                if w.job is None and not w.probing:
+                    w.conn.send(("stop",))
+                    idle.append(w)
+                else:
+                    w.proc.terminate()
+        deadline = time.monotonic() + STOP_WAIT_S
+        for w in self.workers:
+            if not wait and w in idle:
+                with contextlib.suppress(OSError):
+                    w.conn.close()
+                continue
+            w.proc.join(max(0.0, deadline - time.monotonic()))
+            if w.proc.is_alive():
+                w.proc.terminate()
+                w.proc.join(0.5)
+            if w.proc.is_alive():
+                w.proc.kill()
+                w.proc.join()
+            with contextlib.suppress(OSError):
+                w.conn.close()
+        self.workers.clear()
 
 
 @contextlib.contextmanager
@@ -125,89 +236,3 @@ def _main_module_hidden():
         if main is not None:
             main.__dict__.pop("__spec__", None)
             main.__dict__.update(saved)
-
-
-def worker_main(conn, parent_pid: int | None, source: str | None = None) -> None:
-    """The worker process: serve the runner until it says stop or goes away.
-
-    ``conn`` is the worker's end of a multiprocessing Connection, or (a forked worker) the file
-    descriptor of one. ``source``: a path the first job will probably read, opened early.
-    """
-    signal.signal(signal.SIGTERM, _stop)  # unwinds: the export removes its temp file
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the host decides what Ctrl+C means
-    faulthandler.disable()  # a crash is reported by the runner, in one sentence
-    worker = None
-    try:
-        # Now, while the host gets the first job ready: PyAV (most of the start-up), the source
-        # opened on a helper thread (PyAV lets go of the GIL there), and meanwhile the rest of
-        # the engine. Imports make little garbage, and collecting it while they run costs ~5 ms;
-        # what they make lives as long as the worker, so later collections skip it (frozen).
-        gc.disable()
-        from ..media import probe
-        from .worker import WorkerJobs, open_early
-
-        early = open_early(source) if source else None
-        _die_with_parent(parent_pid)  # (its ctypes would delay PyAV; a parent gone meanwhile is seen here)
-        from ..cut import export
-
-        if isinstance(conn, int):
-            from multiprocessing.connection import Connection
-
-            conn = Connection(conn)
-        gc.freeze()
-        gc.enable()
-        worker = WorkerJobs(conn, early)
-        conn.send(("ready", os.getpid()))
-        worker.serve()
-    except (EOFError, OSError, KeyboardInterrupt):
-        pass  # the runner is gone
-    finally:
-        try:
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        finally:
-            # The export removes its temp file as it unwinds, but a stop that lands while an
-            # earlier error unwinds (the runner died: a broken pipe, then SIGTERM) can cut that
-            # short. Whatever happened, nothing half-written stays.
-            if worker is not None and worker.out is not None:
-                remove_job_temps(worker.out)
-            with contextlib.suppress(Exception):
-                conn.close()
-    os._exit(0)  # no interpreter teardown (tens of ms with PyAV loaded): nothing is left to flush
-
-
-def _stop(signum, frame):
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second stop must not cut the unwinding short
-    raise SystemExit(128 + signum)
-
-
-def remove_job_temps(out) -> int:
-    """Remove the temp files an interrupted export of ``out`` left beside it (only that output's:
-    other jobs may be writing in the same folder)."""
-    import re
-    from pathlib import Path
-
-    from ..atomic import TEMP_MARK
-
-    dest = Path(out)
-    pattern = re.compile(rf"^\.{re.escape(dest.stem)}\.[0-9a-f]{{8}}{re.escape(TEMP_MARK)}{re.escape(dest.suffix)}$")
-    n = 0
-    with contextlib.suppress(OSError):
-        for p in dest.parent.iterdir():
-            if pattern.match(p.name):
-                with contextlib.suppress(OSError):
-                    p.unlink()
-                    n += 1
-    return n
-
-
-def _die_with_parent(parent_pid: int | None) -> None:
-    """Linux: get SIGTERM when the parent process dies, even by SIGKILL."""
-    if sys.platform == "linux":
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if parent_pid is not None and sys.platform != "win32" and os.getppid() != parent_pid:
-        os._exit(1)  # it died before we could ask

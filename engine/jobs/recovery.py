@@ -1,9 +1,10 @@
-"""The job runner's start-up housekeeping: interrupted jobs, their temp files, expired clips.
+"""The job runner's housekeeping: jobs a stopped app left running, their temp files, expired clips.
 
-A mixin of :class:`engine.jobs.runner.Runner` (kept apart so runner.py holds the worker loop):
-at start-up, jobs a crashed or killed app left running are re-queued once or failed with
-the reason (never while the process that claimed them still runs), the temp files of their
-outputs are removed, and expired library clips are swept, each with its webhook event.
+At start-up (and while waiting for jobs another process runs), jobs a crashed or killed app left
+running are re-queued once or failed with the reason (never while the process that claimed them
+still runs), whatever their kind; the temp files of their outputs are removed; a failed import's
+media row is failed too, with ``upload.failed``; a failed clip or captions job sends
+``clip.failed``. Expired library clips are swept (the library queues their ``clip.expired``).
 """
 
 from __future__ import annotations
@@ -12,31 +13,37 @@ import contextlib
 import os
 import sys
 
-from ..atomic import remove_stale_temps
+from ..atomic import remove_job_temps, remove_stale_temps
 from ..errors import FastClipError
-from ..library import Job
+from ..library import Job, Library
 from ..library.jobs import RUNNING, claimed_here, pid_alive
-from .planner import clip_payload, job_payload, media_payload
-from .pool import remove_job_temps
+from .payloads import job_payload, media_payload
+from .pool import WorkerPool
+from .recorder import MAKES_A_CLIP
 
 
-class StartupHousekeeping:
-    """Needs ``library`` and ``_workers`` (handles with ``pid`` and ``job``) from the Runner."""
+class Recovery:
+    def __init__(self, library: Library, pool: WorkerPool):
+        self.library, self.pool = library, pool
 
-    def _housekeeping(self) -> None:
+    def at_start(self) -> tuple[list[Job], list]:
+        """Recover interrupted jobs and sweep expired clips; returns (recovered jobs, expired clips)."""
         lib = self.library
-        self.recovered = lib.recover_after_crash(is_running=self._owner_running)
-        for job in self.recovered:
-            self._after_recovery(job)
-        if self.recovered and not any(lib.list_jobs(s, limit=1) for s in RUNNING):
+        recovered = self.recover()
+        if recovered and not any(lib.list_jobs(s, limit=1) for s in RUNNING):
             remove_stale_temps(lib.clips_dir)  # nobody is writing there now
-        self.expired = lib.sweep_expired()
-        for clip in self.expired:
-            lib.queue_event("clip.expired", clip_payload(clip))
+        return recovered, lib.sweep_expired()
 
-    def _after_recovery(self, job: Job) -> None:
+    def recover(self) -> list[Job]:
+        """Re-queue or fail the jobs whose process is gone (see the module doc)."""
+        jobs = self.library.recover_after_crash(is_running=self.owner_running)
+        for job in jobs:
+            self._after(job)
+        return jobs
+
+    def _after(self, job: Job) -> None:
         lib = self.library
-        if job.kind == "clip" and job.request.get("out"):
+        if job.kind in MAKES_A_CLIP and job.request.get("out"):
             remove_job_temps(job.request["out"])
         if job.status != "failed":
             return
@@ -46,13 +53,13 @@ class StartupHousekeeping:
                 if media.status in ("pending", "processing"):
                     media = lib.mark_media_failed(job.file_id, job.error["message"])
                     lib.queue_event("upload.failed", media_payload(media))
-        elif job.kind == "clip":
+        elif job.kind in MAKES_A_CLIP:
             lib.queue_event("clip.failed", job_payload(job))
 
-    def _owner_running(self, row: dict) -> bool:
+    def owner_running(self, row: dict) -> bool:
         """Whether the process that claimed a job (a row) may still be running it."""
         pid = row["worker_pid"]
-        ours = next((w for w in self._workers if w.pid == pid), None)
+        ours = next((w for w in self.pool.workers if w.pid == pid), None)
         if ours is not None:  # a worker of ours (maybe a dead one's pid, reused)
             return ours.job is not None and ours.job.job_id == row["job_id"]
         if claimed_here(row["worker_token"]):

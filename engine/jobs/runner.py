@@ -1,23 +1,21 @@
-"""The job runner: library jobs, run in reusable worker processes, never lost.
+"""The one job runner: every long operation is a library job it runs in worker processes, never lost.
 
-Jobs are rows in the library (``engine.library``). A :class:`Runner` keeps up to ``workers``
-worker processes (``engine.jobs.pool``), started with multiprocessing's "spawn" start method
-(or "forkserver"): never a fork of a host that may hold a whisper model or Qt threads. For
-each idle worker it claims the oldest pending job it was asked to run (the row names the
-worker's pid), checks the source (``gone`` when it moved or changed) and hands the job over;
-the worker runs it in process and streams its progress back, which the runner writes to the
-row (at most every 0.25 s); the runner ends the job with its clip and webhook event in one
-transaction. When a worker dies (a decoder segfault on a damaged file), the runner fails that
-one job with "the decoder crashed on this file (signal 11)", removes its temp file and starts
-another worker when there is more to do. Outputs are written by the export to a temp file
-beside the destination, fsynced and renamed into place (``engine.atomic``).
+Jobs are rows in the library (``engine.library``), of every kind: import, clip, captions,
+transcript. A :class:`Runner` is made of a :class:`~engine.jobs.pool.WorkerPool` (the worker
+processes), a :class:`~engine.jobs.planner.Planner` (requests into jobs), a
+:class:`~engine.jobs.recorder.Recorder` (a job's end into the library, with its webhook) and a
+:class:`~engine.jobs.recovery.Recovery` (what a stopped app left). For each idle worker it claims
+the oldest pending job it was asked to run (the row names the worker's pid), checks its source
+(``gone`` when it moved or changed) and hands the job over; the worker runs it in process and
+streams its progress back, which the runner writes to the row (at most every 0.25 s) and tells
+as :class:`~engine.jobs.recorder.JobUpdate` events. When a worker dies (a decoder segfault on a
+damaged file), the runner fails that one job with "the decoder crashed on this file (signal 11)",
+removes its temp file and starts another worker when there is more to do.
 
-At start-up it deals with what a stopped app left: jobs left running are queued again once,
-then failed (``Library.recover_after_crash``; a job whose process still lives is left to it,
-and looked at again while we wait for it), their temp files are removed, and expired clips
-are swept. Another worker is started only when the jobs waiting are worth its start-up (many
-quick jobs finish sooner in the workers there are). Imports, sources and planning requests
-into jobs are :class:`engine.jobs.planner.JobRequests`. The CLI (and later the GUI) drives it::
+At start-up jobs left running are queued again once, then failed; a job whose process still lives
+is left to it, and looked at again while we wait for it. Another worker is started only when the
+jobs waiting are worth its start-up (many quick jobs finish sooner in the workers there are). The
+CLI drives it directly, the GUI on a thread of its own (``engine.jobs.thread``)::
 
     with Runner(library, workers=2) as runner:
         media = runner.resolve_source("talk.mp4")          # imported in a worker when needed
@@ -32,182 +30,106 @@ from __future__ import annotations
 import contextlib
 import multiprocessing.connection
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..errors import Conflict, FastClipError, Gone, InvalidRequest, ProcessingFailed
 from ..library import Job, Library
-from ..library.jobs import RUNNING
-from .planner import (
-    JobRequests,
-    PlannedJob,
-    clip_payload,
-    job_payload,
-    media_payload,
-    source_kind,
-)
-from .pool import START_METHODS, StartedWorker, crash_message, remove_job_temps
-from .recorder import ENDED, JobResults, JobUpdate, OnEvent
-from .recovery import StartupHousekeeping
+from ..library.jobs import ENDED, JOB_KINDS, RUNNING
+from ..naming import unique_path
+from ..paths import cache_dir
+from .payloads import media_payload
+from .planner import Planner
+from .pool import StartedWorker, Worker, WorkerPool, crash_message
+from .recorder import JobUpdate, OnEvent, Recorder, SourceFacts
+from .recovery import Recovery
 
-KINDS = ("clip", "import")  # the job kinds this runner runs (transcripts and captions come later)
+KINDS = JOB_KINDS  # the job kinds this runner runs: all of them
 PROGRESS_WRITE_S = 0.25  # a running job's progress is written to its row at most this often
 RECHECK_S = 0.5  # how often jobs run by another process are looked at again
 WORKER_START_S = 0.3  # about what starting one more worker costs: worth it only for more work than this
-STOP_WAIT_S = 2.0
-
-class _Handle:
-    """A worker process as the runner sees it, and the job it runs."""
-
-    def __init__(self, proc, conn):
-        self.proc = proc
-        self.conn = conn
-        self.pid: int = proc.pid
-        self.job: Job | None = None
-        self.ready = False  # it has imported PyAV and waits for work
-        self.started_at = 0.0  # when it was handed its job
-        self.timed = False  # whether its job's duration says how long jobs take (it was ready for it)
-        self.out: str | None = None  # the running clip job's output path
-        self.written_at = 0.0  # when its progress was last written to the library
-        self.written_status = ""
-        self.probing = False
-        self.reply = None
 
 
-class Runner(StartupHousekeeping, JobRequests, JobResults):
+class Runner:
     """Runs library jobs in up to ``workers`` worker processes (default: the ``workers`` setting).
 
     ``prestart`` workers are started at once (they import PyAV while the host does its start-up
-    work), or ``adopt`` takes workers started earlier (``job_worker.StartedWorker.early``: the
-    CLI forks one before it even imports this, while it is still clean); more start (spawned)
-    when there are more jobs to run.
-    ``housekeeping`` runs the start-up recovery and the expiry sweep. Use from one thread; close
-    it (or use ``with``): closing stops the workers, and with ``cancel_running`` (Ctrl+C) cancels
-    the jobs they had, which are otherwise left for the next start-up to queue again.
+    work), or ``adopt`` takes workers started earlier (``StartedWorker.early``: the CLI forks one
+    before it even imports this, while it is still clean); more start (spawned) when there are
+    more jobs to run. ``housekeeping`` runs the start-up recovery and the expiry sweep. Use from
+    one thread; close it (or use ``with``): closing stops the workers, and with
+    ``cancel_running`` (Ctrl+C) cancels the jobs they had, which are otherwise left for the next
+    start-up to queue again.
     """
 
     def __init__(self, library: Library, workers: int | None = None, *, start_method: str = "spawn",
                  prestart: int = 1, housekeeping: bool = True, adopt: Iterable[StartedWorker] = ()):
-        if start_method not in START_METHODS:
-            raise InvalidRequest(f"the job runner starts workers with {' or '.join(START_METHODS)}, never fork",
-                                 field="start_method")
         self.library = library
-        self.max_workers = max(1, int(workers or library.get_setting("workers")))
-        self.start_method = start_method
-        self._workers: list[_Handle] = [_Handle(s.proc, s.conn) for s in adopt]
-        self._infos: dict[str, object] = {}  # file_id -> MediaInfo, from the workers
+        self.pool = WorkerPool(workers or library.get_setting("workers"), start_method, adopt)
+        self.facts = SourceFacts()
+        self.recorder = Recorder(library, self.facts, self._emit)
+        self.planner = Planner(library, self.facts, self._probe, self._run_jobs)
+        self.recovery = Recovery(library, self.pool)
         self._status: dict[str, str] = {}  # job_id -> last known status, of the jobs being waited for
         self._on_event: OnEvent | None = None
-        self._import_errors: dict[str, dict] = {}  # file_id -> the error of its last failed import job
         self._job_seconds: list[float] = []  # how long the last jobs took here
-        self._running = False  # inside run_until_idle
+        self._running = False  # inside run_until_idle or serve
         self._wanted: list[str] | None = None
+        self._closed = False
         self.recovered: list[Job] = []
         self.expired: list = []
-        self._closed = False
-        for _ in range(min(prestart, self.max_workers) - len(self._workers)):
-            self._start_worker()
+        for _ in range(min(prestart, self.max_workers) - len(self.pool.workers)):
+            self.pool.start()
         if housekeeping:
-            self._housekeeping()
+            self.recovered, self.expired = self.recovery.at_start()
 
-    # -- workers -----------------------------------------------------------------------------------
+    # -- what front ends ask (the planner answers) --------------------------------------------------
 
-    def _start_worker(self) -> _Handle:
-        started = StartedWorker(self.start_method)
-        w = _Handle(started.proc, started.conn)
-        self._workers.append(w)
-        return w
+    @property
+    def max_workers(self) -> int:
+        return self.pool.max_workers
 
-    def _idle(self) -> _Handle | None:
-        return next((w for w in self._workers if w.job is None and not w.probing), None)
+    @max_workers.setter
+    def max_workers(self, n: int) -> None:
+        self.pool.max_workers = max(1, int(n))
 
-    def _pump(self, timeout: float, wake: multiprocessing.connection.Connection | None = None) -> None:
-        """Wait up to ``timeout`` for messages or deaths of workers (or bytes on ``wake``), and handle them."""
-        by_conn = {w.conn: w for w in self._workers}
-        by_sentinel = {w.proc.sentinel: w for w in self._workers if w.proc.sentinel is not None}
-        waits = [*by_conn, *by_sentinel, *([wake] if wake is not None else [])]
-        if not waits:
-            time.sleep(timeout)
-            return
-        for ready in multiprocessing.connection.wait(waits, timeout):
-            if ready is wake:
-                while wake.poll():
-                    wake.recv_bytes()
-                continue
-            w = by_conn.get(ready) or by_sentinel.get(ready)
-            if w not in self._workers:
-                continue
-            try:
-                while w.conn.poll():
-                    self._handle(w, w.conn.recv())
-            except (EOFError, OSError):
-                self._lost(w)
-                continue
-            if ready in by_sentinel:
-                self._lost(w)
+    def resolve_source(self, source: str, *, on_event: OnEvent | None = None):
+        return self.planner.resolve_source(source, on_event=on_event)
 
-    def _handle(self, w: _Handle, msg) -> None:
-        kind = msg[0]
-        if kind == "ready":
-            w.ready = True
-        elif kind == "event":
-            self._progress(w, *msg[1:])
-        elif kind in ("done", "failed"):
-            job, out = self._release(w)
-            if self._running:  # the worker starts its next job while this one is recorded
-                self._assign(self._wanted)
-            if kind == "done":
-                self._record_done(job, out, msg[2])
-            else:
-                self._record_failed(job, out, msg[2])
-        elif kind in ("reply", "error"):
-            w.reply = msg
-            w.probing = False
+    def import_paths(self, paths, *, on_event: OnEvent | None = None, clip_requested: bool = False):
+        return self.planner.import_paths(paths, on_event=on_event, clip_requested=clip_requested)
 
-    def _progress(self, w: _Handle, job_id: str, status: str, progress: int, message: str) -> None:
-        job = w.job
-        if job is None or job.job_id != job_id:
-            return
-        now = time.monotonic()
-        if status != w.written_status or now - w.written_at >= PROGRESS_WRITE_S:
-            try:
-                self.library.update_job(job_id, status, progress, message)
-            except Conflict:  # ended elsewhere (`fastclip jobs cancel`): stop the work
-                with contextlib.suppress(OSError):
-                    w.conn.send(("cancel", job_id))
-                return
-            w.written_status, w.written_at = status, now
-        self._emit(JobUpdate(job_id, job.kind, status, progress, message, job.file_id))
+    def queue_imports(self, paths, *, clip_requested: bool = False):
+        return self.planner.queue_imports(paths, clip_requested=clip_requested)
 
-    def _release(self, w: _Handle) -> tuple[Job, str | None]:
-        """Free worker ``w`` of its job (ended by the worker, or by its death); return job and output."""
-        job, out = w.job, w.out
-        if w.timed:
-            self._job_seconds = [*self._job_seconds[-19:], time.monotonic() - w.started_at]
-        w.job = w.out = None
-        return job, out
+    def media_info(self, file_id: str):
+        return self.planner.media_info(file_id)
 
-    def _lost(self, w: _Handle) -> None:
-        """A worker died: fail the job it had, and forget it."""
-        self._workers.remove(w)
-        w.proc.join(1.0)
-        code = w.proc.exitcode
-        with contextlib.suppress(OSError):
-            w.conn.close()
-        if w.probing:
-            w.reply = ("error", ProcessingFailed(crash_message(code)))
-            w.probing = False
-        if w.job is not None:
-            job, out = self._release(w)
-            self._record_failed(job, out, ProcessingFailed(crash_message(code)))
+    def import_error(self, media):
+        return self.planner.import_error(media)
 
-    def _emit(self, update: JobUpdate) -> None:
-        if update.job_id in self._status:
-            self._status[update.job_id] = update.status
-        if self._on_event is not None:
-            self._on_event(update)
+    def plan(self, request, out=None, **options):
+        return self.planner.plan(request, out, **options)
 
-    # -- running jobs ------------------------------------------------------------------------------
+    def submit(self, request, out=None, **options) -> list[Job]:
+        return self.planner.submit(request, out, **options)
+
+    def submit_captions(self, request, out=None, **options) -> Job:
+        return self.planner.submit_captions(request, out, **options)
+
+    def submit_transcript(self, source: str, **options) -> Job:
+        return self.planner.submit_transcript(source, **options)
+
+    def cancel(self, job_id: str) -> Job:
+        """Cancel a pending or running job (a running one stops at its next progress step)."""
+        job = self.library.cancel_job(job_id)
+        w = self.pool.running(job_id)
+        if w is not None:
+            w.send(("cancel", job_id))
+        self._emit(JobUpdate.from_job(job))
+        return job
+
+    # -- running jobs -------------------------------------------------------------------------------
 
     def run_until_idle(self, on_event: OnEvent | None = None, job_ids: Iterable[str] | None = None) -> dict[str, Job]:
         """Run jobs until there is nothing left to do; return the final rows of ``job_ids``.
@@ -221,12 +143,12 @@ class Runner(StartupHousekeeping, JobRequests, JobResults):
         self._on_event = on_event
         self._wanted, self._running = wanted, True
         jobs = [] if wanted is None else [self.library.get_job(j) for j in wanted]
-        self._status = {j.job_id: j.status for j in jobs if j.kind in KINDS}  # others are not ours to wait for
+        self._status = {j.job_id: j.status for j in jobs if j.kind in KINDS}
         checked = time.monotonic()
         try:
             while True:
                 self._assign(wanted)
-                busy = any(w.job is not None for w in self._workers)
+                busy = bool(self.pool.busy())
                 if not busy:
                     if wanted is None:
                         if not self._pending_count():
@@ -236,7 +158,7 @@ class Runner(StartupHousekeeping, JobRequests, JobResults):
                 if wanted is not None and time.monotonic() - checked >= RECHECK_S:
                     checked = time.monotonic()
                     self._recheck()
-                self._pump(RECHECK_S if not busy else 1.0)
+                self._wait(RECHECK_S if not busy else 1.0)
         finally:
             self._on_event, self._wanted, self._running = None, None, False
         return {} if wanted is None else {j: self.library.get_job(j) for j in wanted}
@@ -254,19 +176,97 @@ class Runner(StartupHousekeeping, JobRequests, JobResults):
         try:
             while between():
                 self._assign(None)
-                self._pump(RECHECK_S, wake)
+                self._wait(RECHECK_S, wake)
         finally:
             self._on_event, self._running = None, False
 
+    def _run_jobs(self, on_event: OnEvent | None, job_ids: list[str]) -> dict:
+        """The planner's way to run jobs (imports) before it goes on: inside a run, the run goes on."""
+        if self._running:  # serving (the GUI): wait for them while the other jobs go on
+            ids = set(job_ids)
+            while any(self.library.get_job(j).status not in ENDED for j in ids):
+                self._assign(self._wanted)
+                self._wait(RECHECK_S)
+            return {j: self.library.get_job(j) for j in job_ids}
+        return self.run_until_idle(on_event, job_ids)
+
+    def _wait(self, timeout: float, wake=None) -> None:
+        self.pool.wait(timeout, self._message, self._lost, wake)
+
+    def _message(self, w: Worker, msg) -> None:
+        kind = msg[0]
+        if kind == "ready":
+            w.ready = True
+        elif kind == "event":
+            self._progress(w, *msg[1:])
+        elif kind in ("done", "failed"):
+            job, out = self._release(w)
+            if self._running:  # the worker starts its next job while this one is recorded
+                self._assign(self._wanted)
+            if kind == "done":
+                self.recorder.done(job, out, msg[2])
+            else:
+                self.recorder.failed(job, out, msg[2])
+        elif kind in ("reply", "error"):
+            w.reply, w.probing = msg, False
+
+    def _progress(self, w: Worker, job_id: str, status: str, progress: int, message: str) -> None:
+        job = w.job
+        if job is None or job.job_id != job_id:
+            return
+        now = time.monotonic()
+        if status != w.written_status or now - w.written_at >= PROGRESS_WRITE_S:
+            try:
+                self.library.update_job(job_id, status, progress, message)
+            except Conflict:  # ended elsewhere (`fastclip jobs cancel`): stop the work
+                w.send(("cancel", job_id))
+                return
+            w.written_status, w.written_at = status, now
+        self._emit(JobUpdate(job_id, job.kind, status, progress, message, job.file_id))
+
+    def _release(self, w: Worker) -> tuple[Job, str | None]:
+        """Free worker ``w`` of its job (ended by the worker, or by its death); return job and output."""
+        job, out = w.job, w.out
+        if w.timed:
+            self._job_seconds = [*self._job_seconds[-19:], time.monotonic() - w.started_at]
+        w.job = w.out = None
+        return job, out
+
+    def _lost(self, w: Worker) -> None:
+        """A worker died: fail the job it had."""
+        error = ProcessingFailed(crash_message(w.proc.exitcode))
+        if w.probing:
+            w.reply, w.probing = ("error", error), False
+        if w.job is not None:
+            job, out = self._release(w)
+            self.recorder.failed(job, out, error)
+
+    def _emit(self, update: JobUpdate) -> None:
+        if update.job_id in self._status:
+            self._status[update.job_id] = update.status
+        if self._on_event is not None:
+            self._on_event(update)
+
+    def _probe(self, key: str, path: str):
+        """A MediaInfo of ``path``, from a worker (the planner's)."""
+        w = self.pool.idle() or self.pool.start()
+        w.probing, w.reply = True, None
+        w.send(("probe", key, path))
+        while w.probing:
+            self._wait(1.0)
+        kind, value = w.reply
+        if kind == "error":
+            raise value
+        return value
+
     def _recheck(self) -> None:
         """Jobs we wait for that another process runs: see if they ended, or if it died."""
-        mine = {w.job.job_id for w in self._workers if w.job is not None}
+        mine = {w.job.job_id for w in self.pool.busy()}
         elsewhere = [j for j, s in self._status.items() if s not in ENDED and j not in mine]
         if not elsewhere:
             return
         if any(self._status[j] in RUNNING for j in elsewhere):
-            for job in self.library.recover_after_crash(is_running=self._owner_running):
-                self._after_recovery(job)
+            self.recovery.recover()
         for j in elsewhere:
             job = self.library.get_job(j)
             if job.status != self._status[j]:
@@ -280,12 +280,12 @@ class Runner(StartupHousekeeping, JobRequests, JobResults):
             if not pending:
                 return
         while True:
-            w = self._idle()
+            w = self.pool.idle()
             if w is None:
                 waiting = len(pending) if pending is not None else self._pending_count()
                 if not waiting or not self._worth_another_worker(waiting):
                     return
-                w = self._start_worker()
+                w = self.pool.start()
             job = self.library.claim_next_job(worker_pid=w.pid, kinds=KINDS, job_ids=pending)
             if job is None:
                 return
@@ -297,15 +297,15 @@ class Runner(StartupHousekeeping, JobRequests, JobResults):
                 return
 
     def _pending_count(self) -> int:
-        """How many jobs (up to 100) of the kinds we run are pending in the library."""
-        return sum(len(self.library.list_jobs("pending", limit=100, kind=k)) for k in KINDS)
+        """How many jobs (up to 100) are pending in the library."""
+        return len(self.library.list_jobs("pending", limit=100))
 
     def _worth_another_worker(self, waiting: int) -> bool:
         """Whether ``waiting`` jobs are enough work to pay for starting a worker (many quick jobs
         are done sooner by the workers there are: a new one takes a while to import PyAV)."""
-        if len(self._workers) >= self.max_workers:
+        if len(self.pool.workers) >= self.max_workers:
             return False
-        busy = [w for w in self._workers if w.job is not None]
+        busy = self.pool.busy()
         if not busy:
             return True
         if self._job_seconds:
@@ -313,41 +313,52 @@ class Runner(StartupHousekeeping, JobRequests, JobResults):
             return typical * waiting >= WORKER_START_S
         return time.monotonic() - min(w.started_at for w in busy) >= WORKER_START_S  # the first job is long
 
-    def _hand_over(self, w: _Handle, job: Job) -> None:
+    def _hand_over(self, w: Worker, job: Job) -> None:
         """Send a claimed job to worker ``w`` (or end it here when it cannot start)."""
-        lib = self.library
         w.job, w.written_status, w.written_at = job, "downloading", time.monotonic()
         w.started_at, w.timed = w.written_at, w.ready
         try:
-            if job.kind == "import":
-                media = lib.get_media(job.file_id)
-                if media.status == "ready":  # imported meanwhile, by another job or process
-                    self._release(w)
-                    self._ended(lib.complete_job(job.job_id, result=media_payload(media)), None)
-                    return
-                if media.status == "failed":  # a failed import's job, retried: the file again
-                    if lib.add_media(media.path).file_id != media.file_id:
-                        raise Gone(f"{media.filename} has changed since it was imported; import it again "
-                                   f"({media.path})", field="file_id")
-                lib.mark_media_processing(job.file_id)
-                lib.update_job(job.job_id, "processing", 10, "analyzing")
-                w.written_status = "processing"
-                msg = ("import", job.job_id, job.file_id, media.path)
-            elif job.kind == "clip":
-                media = lib.check_source(job.file_id)  # Conflict (not ready), Gone (moved, changed)
-                w.out = self._output_path(job.request["out"])
-                msg = ("clip", job.job_id, {**job.request, "path": media.path, "out": w.out,
-                                            "library": str(lib.path)})
-            else:
-                raise InvalidRequest(f"this runner does not run {job.kind} jobs", field="kind")
+            msg = self._message_for(w, job)
         except FastClipError as e:
             job, out = self._release(w)
-            self._record_failed(job, out, e)
+            self.recorder.failed(job, out, e)
             return
-        try:
-            w.conn.send(msg)
-        except OSError:  # it died already: the next pump notices and fails the job
-            pass
+        if msg is not None:
+            w.send(msg)
+
+    def _message_for(self, w: Worker, job: Job):
+        """What to send the worker for ``job`` (None: it ended here); raises when it cannot start."""
+        lib = self.library
+        if job.kind == "import":
+            media = lib.get_media(job.file_id)
+            if media.status == "ready":  # imported meanwhile, by another job or process
+                self._release(w)
+                self.recorder.ended(lib.complete_job(job.job_id, result=media_payload(media)), None)
+                return None
+            if media.status == "failed":  # a failed import's job, retried: the file again
+                if lib.add_media(media.path).file_id != media.file_id:
+                    raise Gone(f"{media.filename} has changed since it was imported; import it again "
+                               f"({media.path})", field="file_id")
+            lib.mark_media_processing(job.file_id)
+            lib.update_job(job.job_id, "processing", 10, "analyzing")
+            w.written_status = "processing"
+            return ("import", job.job_id, job.file_id, media.path)
+        spec = {"cache_dir": str(cache_dir()), **job.request, "library": str(lib.path)}
+        if job.kind == "clip":
+            spec["path"] = lib.check_source(job.file_id).path  # Conflict (not ready), Gone (moved, changed)
+        elif job.kind == "captions":
+            if job.request.get("clip_id"):
+                clip = self.planner.caption_clip(job.request["clip_id"])  # expired, moved since?
+                spec.update(path=clip.path, source_key=f"clip:{clip.clip_id}")
+            else:
+                spec.update(path=lib.check_source(job.file_id).path, source_key=job.file_id)
+        elif job.kind == "transcript":
+            spec["path"] = lib.check_source(job.file_id).path
+        else:
+            raise InvalidRequest(f"this runner does not run {job.kind} jobs", field="kind")
+        if "out" in spec:
+            spec["out"] = w.out = self._output_path(spec["out"])
+        return (job.kind, job.job_id, spec)
 
     def _output_path(self, out: str) -> str:
         """The planned path; in the clips folder, another name if a live clip holds it (a planned
@@ -356,58 +367,23 @@ class Runner(StartupHousekeeping, JobRequests, JobResults):
         with contextlib.suppress(OSError, ValueError):
             if p.exists() and p.resolve().is_relative_to(self.library.clips_dir.resolve()) \
                     and self.library.clip_for_path(p) is not None:
-                from ..naming import unique_path
-
                 return str(unique_path(p.parent, p.name))
         return out
 
-    def cancel(self, job_id: str) -> Job:
-        """Cancel a pending or running job (a running one stops at its next progress step)."""
-        job = self.library.cancel_job(job_id)
-        for w in self._workers:
-            if w.job is not None and w.job.job_id == job_id:
-                with contextlib.suppress(OSError):
-                    w.conn.send(("cancel", job_id))
-        self._emit(JobUpdate.from_job(job))
-        return job
-
-    # -- closing -----------------------------------------------------------------------------------
+    # -- closing ------------------------------------------------------------------------------------
 
     def close(self, *, cancel_running: bool = False, wait: bool = True) -> None:
         """Stop the workers. With ``cancel_running`` the jobs they were running are cancelled;
         otherwise such jobs are left for the next start-up's recovery. Without ``wait``, idle
-        workers are told to stop and left to end by themselves (a front end about to exit need
-        not wait the ~5 ms a worker takes to give back what PyAV held); busy ones are waited for."""
+        workers are told to stop and left to end by themselves; busy ones are waited for."""
         if self._closed:
             return
         self._closed = True
-        idle = []
-        for w in self._workers:
-            if w.job is not None and cancel_running:
+        if cancel_running:
+            for w in self.pool.busy():
                 with contextlib.suppress(FastClipError):
                     self.library.cancel_job(w.job.job_id)
-            with contextlib.suppress(OSError):
-                if w.job is None and not w.probing:
-                    w.conn.send(("stop",))
-                    idle.append(w)
-                else:
-                    w.proc.terminate()  # SIGTERM: the worker removes its temp file and exits
-        deadline = time.monotonic() + STOP_WAIT_S
-        for w in self._workers:
-            if not wait and w in idle:
-                with contextlib.suppress(OSError):
-                    w.conn.close()
-                continue
-            w.proc.join(max(0.0, deadline - time.monotonic()))
-            if w.proc.is_alive():
-                w.proc.terminate()
-                w.proc.join(0.5)
-            if w.proc.is_alive():
-                w.proc.kill()
-                w.proc.join()
-            with contextlib.suppress(OSError):
-                w.conn.close()
-        self._workers.clear()
+        self.pool.close(wait=wait)
 
     def __enter__(self) -> Runner:
         return self
@@ -416,5 +392,4 @@ class Runner(StartupHousekeeping, JobRequests, JobResults):
         self.close(cancel_running=exc_type is not None and issubclass(exc_type, KeyboardInterrupt))
 
 
-__all__ = ["JobUpdate", "PlannedJob", "Runner", "clip_payload", "job_payload", "media_payload", "remove_job_temps",
-           "source_kind"]
+__all__ = ["JobUpdate", "Runner"]

@@ -1,71 +1,130 @@
-"""What a job worker does with each message of the runner: imports and clips, in process.
+"""The job runner's worker process: one job at a time, of any kind, in process.
 
-``WorkerJobs.serve`` answers the messages listed in ``engine.jobs.pool`` one at a time. What it
-keeps between jobs makes the next one fast: the probe of each source (``MAX_CACHED_INFOS``) and
-the open containers of the last source, including one opened before the first job asked for it
-(``open_early``). A running job's progress goes to the runner at most every ``PROGRESS_SEND_S``
-(status changes at once), and a cancel from the runner is heard as often.
+:class:`engine.jobs.pool.WorkerPool` starts these with multiprocessing's "spawn" (or
+"forkserver") start method, so a worker is a fresh interpreter that inherits nothing the host
+loaded (Qt, a whisper model, threads); the CLI's first worker may be a fork of the CLI while it is
+still clean (``engine.jobs.pool.StartedWorker.early``). Native code that crashes here kills only
+this process; the runner fails the one job it was running and starts another worker when there
+is more to do. A worker never touches the library's jobs: the runner claims the job, checks the
+source, records progress and the outcome.
+
+Messages, over one duplex pipe (``spec`` is a job's request plus what the runner added: ``path``,
+the source file; ``out``, the file to write):
+
+  runner -> worker   ("import", job_id, file_id, path)   (kind, job_id, spec) for clip, captions,
+                     transcript   ("probe", file_id, path)   ("cancel", job_id)   ("stop",)
+  worker -> runner   ("ready", pid)   ("event", job_id, status, progress, message)
+                     ("done", job_id, value)   ("failed", job_id, FastClipError)
+                     ("reply", MediaInfo) or ("error", FastClipError), for a probe
+
+What each kind does is ``engine.jobs.tasks`` (imported here at the worker's start: it brings
+PyAV, which the host never imports). Importing this module is cheap.
 """
 
 from __future__ import annotations
 
 import contextlib
+import faulthandler
+import gc
 import os
+import signal
+import sys
 import time
 import traceback
-from collections import OrderedDict
 
-from ..errors import Cancelled, FastClipError, InvalidRequest, ProcessingFailed
-from ..progress import drain, relay
+from ..atomic import remove_job_temps
+from ..errors import Cancelled, FastClipError, ProcessingFailed
 
-MAX_CACHED_INFOS = 32
 PROGRESS_SEND_S = 0.1  # a running job tells the runner its percentage (and hears of a cancel) this often
-_EARLY = object()  # the key of a container opened before a job asked for it (``open_early``)
 
 
-def open_early(path: str):
-    """(path, Inputs) opening ``path`` on a helper thread, for the job that will read it: an import
-    of the file as it is now, so the container must be unread when that job comes."""
-    if not os.path.isfile(path):
-        return None
-    from ..media.probe import Inputs
+def worker_main(conn, parent_pid: int | None, source: str | None = None) -> None:
+    """The worker process: serve the runner until it says stop or goes away.
 
-    inputs = Inputs(path)
-    inputs.prefetch("video")  # the one a probe reads; the audio one when the job comes
-    return os.path.realpath(path), inputs
+    ``conn`` is the worker's end of a multiprocessing Connection, or (a forked worker) the file
+    descriptor of one. ``source``: a path the first job will probably read, opened early.
+    """
+    signal.signal(signal.SIGTERM, _stop)  # unwinds: the export removes its temp file
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the host decides what Ctrl+C means
+    faulthandler.disable()  # a crash is reported by the runner, in one sentence
+    worker = None
+    try:
+        # Now, while the host gets the first job ready: PyAV (most of the start-up), the source
+        # opened on a helper thread (PyAV lets go of the GIL there), and meanwhile the rest of
+        # the engine. Imports make little garbage, and collecting it while they run costs ~5 ms;
+        # what they make lives as long as the worker, so later collections skip it (frozen).
+        gc.disable()
+        from . import tasks  # the worker's entry: PyAV and the media code
+
+        early = tasks.open_early(source) if source else None
+        _die_with_parent(parent_pid)  # (its ctypes would delay PyAV; a parent gone meanwhile is seen here)
+        if isinstance(conn, int):
+            from multiprocessing.connection import (
+                Connection,  # (a forked worker: not imported before)
+            )
+
+            conn = Connection(conn)
+        gc.freeze()
+        gc.enable()
+        worker = Worker(conn, tasks, tasks.Sources(early))
+        conn.send(("ready", os.getpid()))
+        worker.serve()
+    except (EOFError, OSError, KeyboardInterrupt):
+        pass  # the runner is gone
+    finally:
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        finally:
+            # The export removes its temp file as it unwinds, but a stop that lands while an
+            # earlier error unwinds (the runner died: a broken pipe, then SIGTERM) can cut that
+            # short. Whatever happened, nothing half-written stays.
+            if worker is not None and worker.out is not None:
+                remove_job_temps(worker.out)
+            with contextlib.suppress(Exception):
+                conn.close()
+    os._exit(0)  # no interpreter teardown (tens of ms with PyAV loaded): nothing is left to flush
 
 
-class WorkerJobs:
-    def __init__(self, conn, early=None):
-        self.conn = conn
-        self.infos: OrderedDict[str, object] = OrderedDict()  # file_id -> MediaInfo
-        self.framed: set[str] = set()  # file_ids whose cached info has the decoded-frame facts
-        # (file_id or _EARLY, path, Inputs): the last source's open containers
-        self.inputs = None if early is None else (_EARLY, *early)
+class Worker:
+    """Answers the runner's messages, one at a time, with ``tasks`` (engine.jobs.tasks)."""
+
+    def __init__(self, conn, tasks, sources):
+        self.conn, self.tasks, self.sources = conn, tasks, sources
         self.out: str | None = None  # the output being written
 
     def serve(self) -> None:
+        t = self.tasks
         while True:
             msg = self.conn.recv()
             kind = msg[0]
             if kind == "stop":
                 return
             if kind == "probe":
-                self._answer(lambda: self._info(msg[1], msg[2], frames=False))
+                self._answer(lambda: self.sources.info(msg[1], msg[2], frames=False))
             elif kind == "import":
-                self._job(msg[1], lambda: self._import(msg[2], msg[3]))
+                self._job(msg[1], lambda: t.run_import(self.sources, msg[2], msg[3]))
             elif kind == "clip":
-                self._job(msg[1], lambda: self._clip(msg[1], msg[2]))
+                self._job(msg[1], lambda: t.run_clip(self.sources, msg[2], self._reporter(msg[1]), self._writing))
+            elif kind == "captions":
+                self._job(msg[1], lambda: t.run_captions(self.sources, msg[2], self._reporter(msg[1]), self._writing))
+            elif kind == "transcript":
+                self._job(msg[1], lambda: t.run_transcript(msg[2], self._reporter(msg[1])))
             # ("cancel", job_id) of a job that has ended already: nothing to do
+
+    def _reporter(self, job_id: str) -> Reporter:
+        return Reporter(self.conn, job_id)
+
+    def _writing(self, out: str | None) -> None:
+        self.out = out
 
     def _answer(self, fn) -> None:
         try:
             reply = ("reply", fn())
         except FastClipError as e:
-            self._close_inputs()
+            self.sources.close()
             reply = ("error", e)
         except Exception as e:  # a bug: one readable line, and the worker lives on
-            self._close_inputs()
+            self.sources.close()
             reply = ("error", ProcessingFailed(f"unexpected error: {_one_line(e)}"))
         self.conn.send(reply)
 
@@ -73,125 +132,15 @@ class WorkerJobs:
         try:
             msg = ("done", job_id, fn())
         except FastClipError as e:
-            self._close_inputs()
+            self.sources.close()
             msg = ("failed", job_id, e)
         except Exception as e:
-            self._close_inputs()
+            self.sources.close()
             msg = ("failed", job_id, ProcessingFailed(f"unexpected error: {_one_line(e)}"))
         self.conn.send(msg)
 
-    # -- the jobs ----------------------------------------------------------------------------------
 
-    def _import(self, file_id: str, path: str):
-        from ..media.probe import probe
-
-        self.infos.pop(file_id, None)
-        if not self._take_early(file_id, path):
-            self._close_inputs()  # a fresh look at the file: containers a probe has read to the end won't do
-        inputs = self._inputs_for(file_id, path)
-        try:
-            container = inputs.get("video")
-        except FastClipError:
-            self._close_inputs()
-            probe(path, thorough=True)  # raises the probe's own sentence for a file that does not open
-            raise
-        info = probe(path, opener=lambda: container, thorough=True)
-        self._remember(file_id, info, framed=True)
-        return info
-
-    def _clip(self, job_id: str, spec: dict) -> dict:
-        from ..cut.export import export_clip
-        from ..cut.request import ClipRequest, Segment, validate
-
-        report = _Reporter(self.conn, job_id)
-        report("downloading", 0, "reading the source")
-        file_id, path = spec["file_id"], spec["path"]
-        segments = spec.get("segments")
-        req = ClipRequest(
-            source=path, start=spec.get("start"), end=spec.get("end"),
-            segments=None if segments is None else tuple(Segment(s.get("start"), s.get("end")) for s in segments),
-            format=spec.get("format"), quality=spec.get("quality"), mode=spec.get("mode") or "precise",
-            captions=spec.get("captions"), join=bool(spec.get("join")))
-        info = self._info(file_id, path, frames=False)
-        if file_id not in self.framed:  # (an import's probe has them: no need to ask)
-            from ..cut.outputs import needs_frame_facts
-
-            if needs_frame_facts(req, info):
-                info = self._info(file_id, path, frames=True)
-        clip = validate(req, info)
-        if len(clip.outputs) != 1:
-            raise InvalidRequest("a clip job makes one output; plan the request into jobs first", field="segments")
-        options = {}
-        if clip.captions is not None and clip.captions.startswith("preset:"):
-            options["resolve_preset"] = _library_presets(spec.get("library"))
-        report("processing", 0, "analyzing")
-        self.out = spec["out"]
-        gen = export_clip(info, clip, clip.outputs[0], spec["out"], self._inputs_for(file_id, path), **options)
-        try:
-            result = drain(relay(gen, report))
-        finally:
-            gen.close()  # on cancel or SIGTERM: the export removes its temp file
-            self.out = None
-        return {"path": result.path, "file_name": result.file_name, "format": result.format,
-                "quality": result.quality, "duration": _seconds(result.duration), "start": _seconds(result.start),
-                "segments": [[_seconds(s), _seconds(e)] for s, e in result.segments],
-                "width": result.width, "height": result.height, "aspect_ratio": result.aspect_ratio,
-                "video": result.video, "captioned": clip.captions is not None}
-
-    # -- sources: probed once, opened once, per worker ---------------------------------------------
-
-    def _info(self, file_id: str, path: str, *, frames: bool):
-        info = self.infos.get(file_id)
-        if info is None:
-            from ..media.probe import probe
-
-            if not self._take_early(file_id, path):
-                self._close_inputs()
-            inputs = self._inputs_for(file_id, path)
-            info = probe(path, opener=lambda: inputs.get("video"), thorough=False)
-            self._remember(file_id, info, framed=False)
-        if frames and file_id not in self.framed:
-            from ..media.probe import with_frame_facts
-
-            info = with_frame_facts(info, self._inputs_for(file_id, path).get("video"))
-            self._remember(file_id, info, framed=True)
-        return info
-
-    def _remember(self, file_id: str, info, *, framed: bool) -> None:
-        self.infos[file_id] = info
-        self.infos.move_to_end(file_id)
-        (self.framed.add if framed else self.framed.discard)(file_id)
-        while len(self.infos) > MAX_CACHED_INFOS:
-            old, _ = self.infos.popitem(last=False)
-            self.framed.discard(old)
-
-    def _take_early(self, file_id: str, path: str) -> bool:
-        """Whether the container opened early is of ``path`` (then it is now ``file_id``'s)."""
-        if self.inputs is None or self.inputs[0] is not _EARLY or self.inputs[1] != os.path.realpath(path):
-            return False
-        self.inputs = (file_id, path, self.inputs[2])
-        self.inputs[2].prefetch("audio")  # opened on a helper thread while the probe reads
-        return True
-
-    def _inputs_for(self, file_id: str, path: str):
-        if self.inputs is not None and self.inputs[0] == file_id:
-            return self.inputs[2]
-        self._close_inputs()
-        from ..media.probe import Inputs
-
-        inputs = Inputs(path)
-        inputs.prefetch("audio")  # opened on a helper thread while the video container is read
-        self.inputs = (file_id, path, inputs)
-        return inputs
-
-    def _close_inputs(self) -> None:
-        if self.inputs is not None:
-            with contextlib.suppress(Exception):
-                self.inputs[2].close()
-            self.inputs = None
-
-
-class _Reporter:
+class Reporter:
     """Sends a running job's progress and raises Cancelled when the runner says so: a new status or
     message at once; a new percentage, and a look for the runner's cancel, at most every
     PROGRESS_SEND_S (an export steps up to a hundred times however short it is, and each look and
@@ -220,20 +169,22 @@ class _Reporter:
             self.conn.send(("event", self.job_id, status, progress, message))
 
 
-def _library_presets(library_path: str | None):
-    """A caption-preset resolver that knows the library's custom presets (``preset:<id>``)."""
-    def resolve(ref: str):
-        from ..captions.custom import resolve_preset
-        from ..library import Library
-
-        with Library(library_path) as lib:
-            return resolve_preset(ref, lib)
-
-    return resolve
+def _stop(signum, frame):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second stop must not cut the unwinding short
+    raise SystemExit(128 + signum)
 
 
-def _seconds(t) -> float:
-    return round(float(t), 6)
+def _die_with_parent(parent_pid: int | None) -> None:
+    """Linux: get SIGTERM when the parent process dies, even by SIGKILL."""
+    if sys.platform == "linux":
+        try:
+            import ctypes  # (here, not at the top: it would delay the worker's PyAV import)
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if parent_pid is not None and sys.platform != "win32" and os.getppid() != parent_pid:
+        os._exit(1)  # it died before we could ask
 
 
 def _one_line(e: BaseException) -> str:

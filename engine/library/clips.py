@@ -48,6 +48,7 @@ class ClipRecords:
     _now: Callable
     clips_dir: Path
     get_setting: Callable
+    queue_event: Callable  # WebhookRecords
 
     def add_clip(self, *, path: str | os.PathLike, format: str, duration: float | Fraction,
                  source_file_id: str, job_id: str | None = None, quality: str = "",
@@ -69,7 +70,8 @@ class ClipRecords:
                              captioned=captioned, title=title)
 
     def get_clip(self, clip_id: str) -> Clip:
-        """The clip; NotFound if there is none, Gone if it has expired."""
+        """The clip; NotFound if there is none or it has expired (as the API answers 404 for an
+        expired clip; 410 is an expired upload's)."""
         return self._live(self._clip(clip_id))
 
     def clip_for_path(self, path: str | os.PathLike) -> Clip | None:
@@ -174,8 +176,8 @@ class ClipRecords:
     def sweep_expired(self, now=None) -> list[Clip]:
         """Expire every unpinned library clip past its time: delete its file, mark it expired.
 
-        Returns the clips expired by this sweep (once each, even with two processes sweeping),
-        so the caller can send ``clip.expired``.
+        Each one's ``clip.expired`` webhook event is queued in the same transaction. Returns the
+        clips expired by this sweep (once each, even with two processes sweeping).
         """
         at = iso(now if now is not None else self._now())
         with self._db.write() as conn:
@@ -185,6 +187,7 @@ class ClipRecords:
             for r in rows:
                 conn.execute("UPDATE clips SET status = 'expired' WHERE clip_id = ?", (r["clip_id"],))
                 self._queue_file_deletion(conn, r["path"], at)
+                self.queue_event("clip.expired", self._clip(r["clip_id"]).to_dict())
         self.remove_deleted_files()
         return [self._clip(r["clip_id"]) for r in rows]
 
@@ -263,8 +266,8 @@ class ClipRecords:
 
     def _live(self, clip: Clip) -> Clip:
         if clip.status == "expired" or (clip.expires_at is not None and clip.expires_at <= iso(self._now())):
-            raise Gone(f"the clip {clip.title} expired at {clip.expires_at} (unpinned clips in the library "
-                       f"are kept {self.get_setting('clip_ttl_hours'):g} hours)", field="clip_id")
+            raise NotFound(f"the clip {clip.title} expired at {clip.expires_at} (unpinned clips in the library "
+                           f"are kept {self.get_setting('clip_ttl_hours'):g} hours)", field="clip_id")
         return clip
 
     def _clip_filter(self, source: str | None, include_expired: bool) -> tuple[str, list]:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import Conflict, FastClipError, Gone, InvalidRequest, NotFound
+from ..errors import Conflict, FastClipError, Gone, InvalidRequest, NotFound, UnsupportedMedia
 from ..media.signature import AUDIO_CONTAINERS, check_signature
 from ..timeline import clock_text
 from .database import Database, check_page, iso
@@ -102,10 +102,18 @@ class MediaRecords:
         """Record ``path`` as a pending import (its file signature and size are checked first).
 
         The same file imported again returns its existing row; a failed import of it is set
-        back to pending, so the caller probes it again.
+        back to pending, so the caller probes it again. A file whose first bytes say it is not
+        media (or that is empty) is recorded as a failed import with the reason, as the API's
+        validation after an upload records it; a missing path or a folder is refused (NotFound,
+        UnsupportedMedia) and recorded nowhere.
         """
         p = Path(path).expanduser()
-        check_signature(p)  # NotFound / UnsupportedMedia (not a file, empty, not media)
+        try:
+            check_signature(p)
+        except UnsupportedMedia as e:
+            if not p.is_file():
+                raise
+            return self._failed_import(p.resolve(), e.message, clip_requested)
         p = p.resolve()
         fp = fingerprint(p)
         self.check_media_limits(file_size=fp.size, name=p.name)
@@ -121,6 +129,19 @@ class MediaRecords:
                  int(clip_requested), fp.size, fp.mtime_ns, fp.sha256))
             row = self._db.row("SELECT * FROM media WHERE path = ? AND fp_size = ? AND fp_mtime_ns = ? "
                                "AND fp_sha256 = ?", key)
+        return Media.from_row(row)
+
+    def _failed_import(self, p: Path, error: str, clip_requested: bool) -> Media:
+        fp = fingerprint(p)
+        with self._db.write() as conn:
+            conn.execute(
+                "INSERT INTO media (file_id, status, filename, path, content_type, file_size, error, created_at, "
+                "clip_requested, fp_size, fp_mtime_ns, fp_sha256) VALUES (?, 'failed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (path, fp_size, fp_mtime_ns, fp_sha256) DO UPDATE SET status = 'failed', error = ?",
+                (new_file_id(), p.name, str(p), _guess_content_type(p.name), fp.size, error, iso(self._now()),
+                 int(clip_requested), fp.size, fp.mtime_ns, fp.sha256, error))
+            row = self._db.row("SELECT * FROM media WHERE path = ? AND fp_size = ? AND fp_mtime_ns = ? "
+                               "AND fp_sha256 = ?", (str(p), fp.size, fp.mtime_ns, fp.sha256))
         return Media.from_row(row)
 
     def get_media(self, file_id: str) -> Media:

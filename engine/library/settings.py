@@ -13,8 +13,8 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..cut.request import MODES
 from ..errors import InvalidRequest
+from ..formats import CUT_MODES
 from .database import Database, iso
 from .rows import SettingValue
 
@@ -91,7 +91,7 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("whisper_model_path", str, "", "a faster-whisper model folder for transcripts and captions"),
     Setting("default_export_folder", str, "", "where Export saves clips when no folder is given"),
     Setting("default_cut_mode", str, "precise", "how clips are cut when a request does not say",
-            choices=MODES),
+            choices=CUT_MODES),
     Setting("max_upload_bytes", int, 5 * GB, "the largest file that can be imported, in bytes",
             low=1, high=2**62),
     Setting("max_duration_seconds", float, 3 * 3600.0, "the longest source that can be imported, in seconds",

@@ -4,7 +4,7 @@
 export share. This module imports only PyAV and a few small ones, so a worker can
 start opening a source while it imports the rest of the engine.
 
-Native code: call this in a worker process (``engine.jobs.process``) when the file is
+Native code: call this in a worker process (``engine.process``) when the file is
 untrusted. Every failure becomes ``UnsupportedMedia`` or ``NotFound`` with a
 sentence a user can act on; FFmpeg's own messages are translated here, once.
 """

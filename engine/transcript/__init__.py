@@ -23,7 +23,7 @@ from .formats import (
     to_vtt,
 )
 from .speech_model import MODEL_ENV, default_model_path, resolve_model_path
-from .transcription import cached_transcript, transcribe
+from .transcription import cached_transcript, forget_transcript, overall_fraction, progress_message, transcribe
 from .words import RawWord, repair_segment, repair_words
 
 __all__ = [
@@ -34,6 +34,9 @@ __all__ = [
     "Transcript",
     "TranscriptCache",
     "cached_transcript",
+    "forget_transcript",
+    "overall_fraction",
+    "progress_message",
     "Word",
     "cut_transcript",
     "default_model_path",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import threading
 from pathlib import Path
 
 from ..errors import InvalidRequest, NotFound, ProcessingFailed
@@ -102,9 +103,16 @@ _MODELS: dict[tuple[int, str, int], object] = {}
 
 
 def _load(folder: str, cpu_threads: int):
-    # imported here: ctranslate2 and onnxruntime take a while to import and most
+    # imported here: ctranslate2 and onnxruntime take a while to import (~0.5 s) and most
     # engine work (probe, cut) never needs them
     from faster_whisper import WhisperModel
+    from tqdm import tqdm
+
+    # faster-whisper makes a progress bar it keeps hidden, and tqdm then makes a multiprocessing
+    # lock: a named semaphore that the worker, leaving with os._exit, never releases, so Python's
+    # resource tracker warns of a "leaked semaphore" at exit. A thread lock does what a hidden bar
+    # needs (tqdm.set_lock).
+    tqdm.set_lock(threading.RLock())
 
     if not os.path.isdir(folder):  # WhisperModel would take anything else for a hub model name
         raise InvalidRequest(f"the speech model folder {folder} does not exist", field="model_path")

@@ -8,7 +8,7 @@ Stages: ``cached`` (one event, then the cached transcript is returned without
 decoding or loading the model), ``decoding``, ``loading``, ``transcribing``
 (``done`` = end of the last segment heard, ``total`` = the audio's duration).
 Closing the generator cancels: nothing is cached. Native code: run it in a
-worker process (``engine.jobs.process.in_worker``) when the file is untrusted.
+worker process (``engine.process.in_worker``) when the file is untrusted.
 
 Recognition: faster-whisper on the CPU (int8), beam search 5, word timestamps,
 and Silero VAD (shipped inside faster-whisper) so silence is skipped and words
@@ -25,6 +25,7 @@ from pathlib import Path
 from ..errors import ProcessingFailed
 from ..media.signature import check_signature
 from ..progress import Progress
+from ..timeline import clock_text
 from .audio import SAMPLE_RATE, decode_audio
 from .cache import TranscriptCache
 from .document import Segment, Transcript, ms
@@ -43,6 +44,31 @@ OPTIONS = f"faster-whisper;int8;beam={BEAM_SIZE};vad=silero;words;repair-v1"
 _RECOGNITION_ERRORS = (RuntimeError, ValueError, OSError, MemoryError)
 
 
+# How much of one progress bar each stage of ``transcribe`` fills.
+_STAGES = {"decoding": (0.0, 0.15), "loading": (0.15, 0.2), "transcribing": (0.2, 1.0), "cached": (0.0, 1.0)}
+
+
+def overall_fraction(p: Progress) -> float:
+    """The whole transcription's share done (0..1) at the step ``p`` (one bar for every stage)."""
+    low, high = _STAGES.get(p.stage, (0.0, 1.0))
+    return low + (high - low) * p.fraction
+
+
+def progress_message(p: Progress) -> str:
+    """What a status line says at the step ``p``."""
+    if p.stage == "decoding":
+        return f"Reading the audio… {int(p.fraction * 100)}%"
+    if p.stage == "loading":
+        return "Loading the speech model…"
+    if p.stage == "transcribing":
+        if p.total > 0 and p.done >= p.total:
+            return "Transcribed"
+        return f"Transcribing… {clock_text(p.done, 0)} of {clock_text(p.total, 0)}"
+    if p.stage == "cached":
+        return "Found in the transcript cache"
+    return p.message or p.stage
+
+
 def cached_transcript(
     source: str | os.PathLike,
     *,
@@ -54,11 +80,22 @@ def cached_transcript(
     reads the cache (about 1 MiB of the source is read to know it), never decodes nor loads a model.
     For a front end that shows a transcript as soon as its file opens. Raises NotFound /
     UnsupportedMedia as ``transcribe`` does for a missing or non-media source."""
+    cache, key = _cache_entry(source, cache_dir, model_path, language)
+    return cache.get(key)
+
+
+def forget_transcript(source: str | os.PathLike, *, cache_dir: str | os.PathLike,
+                      model_path: str | os.PathLike | None = None, language: str | None = None) -> None:
+    """Drop ``source``'s cached transcript, so the next ``transcribe`` listens again."""
+    cache, key = _cache_entry(source, cache_dir, model_path, language)
+    cache.path(key).unlink(missing_ok=True)
+
+
+def _cache_entry(source, cache_dir, model_path, language) -> tuple[TranscriptCache, str]:
     src = Path(source)
     check_signature(src)
     cache = TranscriptCache(cache_dir)
-    key = cache.key(src, model_fingerprint(resolve_model_path(model_path)), OPTIONS, language or "")
-    return cache.get(key)
+    return cache, cache.key(src, model_fingerprint(resolve_model_path(model_path)), OPTIONS, language or "")
 
 
 def transcribe(

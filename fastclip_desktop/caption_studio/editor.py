@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.captions import EFFECTS
+from engine import EFFECTS
 
 from ..worker_adapter import emit
 from .model import CaptionStudioModel

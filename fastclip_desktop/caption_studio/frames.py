@@ -14,8 +14,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from engine.captions import CaptionStyle, Word, paginate, render_caption
-from engine.captions.preview import backdrop
+from engine import CaptionStyle, Word, backdrop, paginate, render_caption
 
 SAMPLE_TEXT = "Captions that pop on every frame"
 WORD_SECONDS = 0.4  # each sample word is spoken for this long (the preview advances at this pace)

@@ -23,8 +23,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.captions import BUNDLED_FONTS, CaptionStyle, custom, style_from_dict
-from engine.errors import FastClipError, NotFound
+from engine import (
+    BUNDLED_FONTS,
+    CaptionStyle,
+    FastClipError,
+    NotFound,
+    create_preset,
+    delete_preset,
+    get_preset,
+    list_fonts,
+    list_presets,
+    style_from_dict,
+    update_preset,
+)
 
 from ..observable import Observable
 
@@ -83,7 +94,7 @@ class CaptionStudioModel(Observable):
 
     def reload(self) -> None:
         """Read the presets and fonts again (after a change made elsewhere, e.g. by the CLI)."""
-        self.presets = [PresetEntry(p.preset_ref, p.name, p.editable) for p in custom.list_presets(self.library)]
+        self.presets = [PresetEntry(p.preset_ref, p.name, p.editable) for p in list_presets(self.library)]
         self.fonts = self._list_fonts()
         self._changed("presets", "fonts")
         if self.presets and (self.ref is None or not any(p.ref == self.ref for p in self.presets)):
@@ -91,7 +102,7 @@ class CaptionStudioModel(Observable):
 
     def _list_fonts(self) -> list[FontChoice]:
         choices = [FontChoice(BUNDLED, name, None, name) for name in BUNDLED_FONTS]
-        for font in custom.list_fonts(self.library):
+        for font in list_fonts(self.library):
             label = f"{font.full_name or font.family} (imported)"
             choices.append(FontChoice(UPLOAD, font.family, font.font_id, label, font.path))
         return choices
@@ -125,7 +136,7 @@ class CaptionStudioModel(Observable):
         if self.dirty:
             self.save()
         try:
-            preset = custom.get_preset(ref, self.library)
+            preset = get_preset(ref, self.library)
         except FastClipError as e:
             self.errors = {"preset_ref": error_text(e)}
             self._changed("errors")
@@ -144,11 +155,11 @@ class CaptionStudioModel(Observable):
         if self.dirty and not self.save():
             return None
         try:
-            made = custom.create_preset(self.library, {"name": name, "clone_from_preset_ref": self.ref})
+            made = create_preset(self.library, {"name": name, "clone_from_preset_ref": self.ref})
         except FastClipError as e:
             self._set_error("duplicate", error_text(e))
             return None
-        self.presets = [PresetEntry(p.preset_ref, p.name, p.editable) for p in custom.list_presets(self.library)]
+        self.presets = [PresetEntry(p.preset_ref, p.name, p.editable) for p in list_presets(self.library)]
         self._changed("presets")
         self.select(made.preset_ref)
         return made.preset_ref
@@ -160,14 +171,14 @@ class CaptionStudioModel(Observable):
         refs = [p.ref for p in self.presets]
         index = refs.index(self.ref) if self.ref in refs else 0
         try:
-            custom.delete_preset(self.library, self.ref)
+            delete_preset(self.library, self.ref)
         except NotFound:
             pass  # deleted elsewhere meanwhile: the same outcome
         except FastClipError as e:
             self._set_error("preset_ref", error_text(e))
             return False
         self.dirty = False
-        self.presets = [PresetEntry(p.preset_ref, p.name, p.editable) for p in custom.list_presets(self.library)]
+        self.presets = [PresetEntry(p.preset_ref, p.name, p.editable) for p in list_presets(self.library)]
         self._changed("presets")
         if self.presets:
             self.select(self.presets[min(index, len(self.presets) - 1)].ref)
@@ -233,7 +244,7 @@ class CaptionStudioModel(Observable):
         if self.dirty and not self.save():
             return False
         try:
-            saved = custom.update_preset(self.library, self.ref, {"name": name})
+            saved = update_preset(self.library, self.ref, {"name": name})
         except FastClipError as e:
             self._set_error("name", error_text(e))
             return False
@@ -254,7 +265,7 @@ class CaptionStudioModel(Observable):
         else:
             body["font_name"] = self.style.font_name
         try:
-            saved = custom.update_preset(self.library, self.ref, body)
+            saved = update_preset(self.library, self.ref, body)
         except FastClipError as e:
             self._set_error(e.field if e.field in self.style.to_dict() else "preset_ref", error_text(e))
             return False

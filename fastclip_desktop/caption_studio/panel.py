@@ -30,8 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.captions import custom
-from engine.library import Library
+from engine import Library, import_font
 
 from ..worker_adapter import Task, WorkerAdapter, emit
 from .editor import StyleEditor
@@ -274,7 +273,7 @@ class CaptionStudio(QWidget):
         """Import the font file at ``path`` off the GUI thread; it joins the font picker when accepted."""
         self.editor.import_button.setEnabled(False)
         self._say(f"Checking the font {Path(path).name}…")
-        task = self.adapter.run(custom.import_font, self.library, str(path), _label="import font")
+        task = self.adapter.run(import_font, self.library, str(path), _label="import font")
         self.font_task = task
         task.finished.connect(self._font_imported)
         task.failed.connect(lambda error: self._say(f"{Path(path).name} was not imported: {error_text(error)}"))

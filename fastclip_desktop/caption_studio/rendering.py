@@ -8,7 +8,7 @@ overtaken by a newer one (or by a new background) is dropped when it comes back,
 request starts. ``rendered(RenderedPreview)`` carries the states ready to paint.
 
 ``set_source(path, seconds)`` fetches the frame the caption is drawn over: ``frame_at`` decodes it
-inside ``engine.jobs.process.in_worker`` (a damaged file crashes a worker process, not the app). Asked
+inside ``engine.process.in_worker`` (a damaged file crashes a worker process, not the app). Asked
 again while a frame is on its way, it fetches only the newest frame once that one is back.
 Without a source the engine's neutral backdrop is used.
 """
@@ -22,9 +22,7 @@ from PIL import Image
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
-from engine.captions import CaptionStyle
-from engine.captions.source_frame import frame_at
-from engine.jobs.process import in_worker
+from engine import CaptionStyle, frame_at, in_worker
 
 from ..worker_adapter import Task, WorkerAdapter, emit
 from .frames import PreviewStates, fit_background, render_states

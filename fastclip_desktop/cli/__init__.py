@@ -16,8 +16,11 @@ from . import (
     batch,
     captions,
     clip,
+    clips,
+    config,
     fonts,
-    library,
+    imports,
+    jobs,
     presets,
     probe,
     segments,
@@ -26,7 +29,9 @@ from . import (
 )
 from .common import EXIT_INTERRUPTED
 
-COMMANDS = (clip, probe, webhooks, captions, presets, fonts, transcript, library, segments, batch)
+# one module per command group; each has register(subparsers)
+COMMANDS = (clip, probe, imports, clips, jobs, config, segments, batch, captions, transcript, presets, fonts,
+            webhooks)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

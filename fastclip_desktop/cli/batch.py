@@ -1,7 +1,7 @@
 """`fastclip batch FILE`: many clip requests from a JSON or CSV file, run by the job runner.
 
 JSON: a list of objects shaped like the API's POST /v1/clip body, with ``source`` (a path or a
-file_id) instead of ``file_id``, and optional ``mode`` and ``out``::
+file_id) instead of ``file_id``, and optional ``mode`` and ``out`` (see ``batch_file``)::
 
     [{"source": "talk.mp4", "start": 15, "end": 55, "format": "mp4", "quality": "720p"},
      {"source": "upl_0123456789ab", "segments": [{"start": 1, "end": 4}], "out": "clips/"}]
@@ -18,15 +18,13 @@ itself is rejected.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
+import time
 
+from .batch_file import CSV_FIELDS, read_batch
 from .common import EXIT_FAILED, EXIT_OK, reject
-
-FIELDS = ("source", "start", "end", "segments", "format", "quality", "mode", "captions", "join", "out")
-CSV_FIELDS = ("source", "start", "end", "format", "quality", "mode", "captions", "out")
-MAX_ENTRIES = 10_000
+from .progress_bar import times_text
 
 
 def register(sub) -> None:
@@ -41,146 +39,20 @@ def register(sub) -> None:
     b.set_defaults(func=cmd_batch)
 
 
-# -- reading the file ------------------------------------------------------------------------------
-
-
-def read_batch(path: str) -> list[dict]:
-    """The entries of a batch file, checked for shape (the rules are checked per entry later)."""
-    from engine.errors import InvalidRequest, NotFound
-
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            text = f.read()
-    except FileNotFoundError:
-        raise NotFound(f"no such batch file: {path}", field="file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InvalidRequest(f"cannot read the batch file {path}: {e}", field="file") from None
-    is_json = path.lower().endswith(".json") or (not path.lower().endswith(".csv") and text.lstrip()[:1] == "[")
-    entries = _json_entries(text) if is_json else _csv_entries(text)
-    if not entries:
-        raise InvalidRequest("the batch file has no requests", field="file")
-    if len(entries) > MAX_ENTRIES:
-        raise InvalidRequest(f"a batch file may hold at most {MAX_ENTRIES} requests ({len(entries)} given)",
-                             field="file")
-    base = os.path.dirname(os.path.abspath(path))
-    outs: dict[str, int] = {}
-    for i, e in enumerate(entries):
-        e["source"] = _resolve(e["source"], base)
-        if e.get("out"):
-            trailing = e["out"].endswith(("/", os.sep))
-            e["out"] = os.path.join(base, os.path.expanduser(e["out"])) + (os.sep if trailing else "")
-            if not trailing and not os.path.isdir(e["out"]):
-                if e["out"] in outs:
-                    raise InvalidRequest(f"requests {outs[e['out']] + 1} and {i + 1} both write {e['out']}",
-                                         field=f"[{i}].out")
-                outs[e["out"]] = i
-    return entries
-
-
-def _resolve(source: str, base: str) -> str:
-    from engine.jobs.runner import source_kind
-
-    if source_kind(source) != "path":
-        return source
-    return os.path.join(base, os.path.expanduser(source))
-
-
-def _json_entries(text: str) -> list[dict]:
-    from engine.errors import InvalidRequest
-
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InvalidRequest(f"the batch file is not valid JSON: {e}", field="file") from None
-    if not isinstance(data, list):
-        raise InvalidRequest("a JSON batch file holds a list of clip requests", field="file")
-    entries = []
-    for i, item in enumerate(data):
-        if not isinstance(item, dict):
-            raise InvalidRequest(f"request {i + 1} is not an object", field=f"[{i}]")
-        item = dict(item)
-        if "file_id" in item and "source" not in item:  # the API's own field name
-            item["source"] = item.pop("file_id")
-        unknown = sorted(set(item) - set(FIELDS))
-        if unknown:
-            raise InvalidRequest(f"request {i + 1} has unknown field {unknown[0]!r} (fields: {', '.join(FIELDS)})",
-                                 field=f"[{i}].{unknown[0]}")
-        entries.append(_checked(item, i))
-    return entries
-
-
-def _csv_entries(text: str) -> list[dict]:
-    import csv
-    import io
-
-    from engine.errors import InvalidRequest
-
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
-    if not rows:
-        return []
-    header = [h.strip().lower() for h in rows[0]]
-    if "source" not in header:
-        raise InvalidRequest(f"a CSV batch file starts with a header row naming its columns "
-                             f"({','.join(CSV_FIELDS)})", field="file")
-    unknown = [h for h in header if h not in CSV_FIELDS]
-    if unknown:
-        raise InvalidRequest(f"unknown CSV column {unknown[0]!r} (columns: {','.join(CSV_FIELDS)})", field="file")
-    entries = []
-    for i, row in enumerate(rows[1:]):
-        if len(row) > len(header):
-            raise InvalidRequest(f"row {i + 2} has more cells than the header", field=f"[{i}]")
-        item = {h: c.strip() for h, c in zip(header, row) if c.strip()}
-        entries.append(_checked(item, i))
-    return entries
-
-
-def _checked(item: dict, i: int) -> dict:
-    from engine.errors import InvalidRequest
-
-    def bad(field: str, what: str):
-        return InvalidRequest(f"request {i + 1}: {field} must be {what}", field=f"[{i}].{field}")
-
-    if not isinstance(item.get("source"), str) or not item["source"].strip():
-        raise bad("source", "a path or a file_id")
-    for key in ("start", "end"):
-        v = item.get(key)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float, str))):
-            raise bad(key, "a number of seconds")
-    for key in ("format", "quality", "mode", "captions", "out"):
-        if item.get(key) is not None and not isinstance(item[key], str):
-            raise bad(key, "text")
-    if item.get("join") is not None and not isinstance(item["join"], bool):
-        raise bad("join", "true or false")
-    segments = item.get("segments")
-    if segments is not None:
-        if not isinstance(segments, list):
-            raise bad("segments", "a list of {\"start\", \"end\"} objects")
-        fixed = []
-        for s in segments:
-            if isinstance(s, dict) and set(s) <= {"start", "end"}:
-                fixed.append((s.get("start"), s.get("end")))
-            elif isinstance(s, (list, tuple)) and len(s) == 2:
-                fixed.append(tuple(s))
-            else:
-                raise bad("segments", "a list of {\"start\", \"end\"} objects")
-        item["segments"] = fixed
-    return item
-
-
 # -- running it ------------------------------------------------------------------------------------
 
 
 def cmd_batch(args) -> int:
-    from engine.errors import FastClipError
+    from engine import FastClipError
 
-    from .library import with_runner
+    from .session import with_runner
 
     try:
         entries = read_batch(args.file)
     except FastClipError as e:
         return reject(e)
     if args.workers is not None and args.workers < 1:
-        from engine.errors import InvalidRequest
+        from engine import InvalidRequest
 
         return reject(InvalidRequest("--workers must be 1 or more", field="workers"))
     return with_runner(lambda lib, runner: _run(lib, runner, entries, args), workers=args.workers)
@@ -196,9 +68,7 @@ class _Entry:
 
 
 def _run(lib, runner, specs: list[dict], args) -> int:
-    from engine.cut.request import ClipRequest, Segment
-    from engine.errors import FastClipError
-    from engine.jobs.runner import source_kind
+    from engine import ClipRequest, FastClipError, Segment, source_kind
 
     entries = [_Entry(i, s) for i, s in enumerate(specs)]
     view = _Progress(sys.stderr, len(entries))
@@ -259,7 +129,7 @@ def _run(lib, runner, specs: list[dict], args) -> int:
     for e in entries:
         e.jobs = [final.setdefault(j.job_id, lib.get_job(j.job_id)) for j in e.jobs]
     if args.json:
-        from .job_output import emit, job_json
+        from .output import emit, job_json
 
         for e in entries:
             if e.error is not None:
@@ -273,7 +143,7 @@ def _run(lib, runner, specs: list[dict], args) -> int:
 
 
 def _entry_status(e) -> tuple[str, str]:
-    from .job_output import job_path
+    from .output import job_path
 
     if e.error is not None:
         return "failed", f"{e.error.code}: {e.error.message}"
@@ -332,6 +202,7 @@ class _Progress:
         self.jobs_total = 0
         self.drawn = 0
         self.last = 0.0
+        self.began = None  # when the jobs started running
 
     def note(self, text: str) -> None:
         if self.tty:
@@ -347,6 +218,7 @@ class _Progress:
                 if j.job_id in e.skipped:
                     self.ended[j.job_id] = "skipped"
         self.jobs_total = len(self.entry_of)
+        self.began = time.monotonic()
 
     def job(self, u) -> None:
         if u.kind == "import":
@@ -364,14 +236,11 @@ class _Progress:
                       flush=True)
         else:
             self.running[u.job_id] = (u.progress, u.status_message)
-        import time
-
         if self.tty and (u.ended or time.monotonic() - self.last >= 0.1):
             self._draw()
 
     def _draw(self) -> None:
         import shutil
-        import time
 
         self.last = time.monotonic()
         width = max(40, shutil.get_terminal_size((100, 20)).columns - 1)
@@ -383,7 +252,9 @@ class _Progress:
         failed = sum(1 for s in self.ended.values() if s == "failed")
         total = self.jobs_total or len(self.ended) + len(self.running)
         frac = 100 * (done + failed + sum(p for p, _ in self.running.values()) / 100) / max(1, total)
-        lines.append(f"batch {_bar(int(frac), 30)} {done}/{total} done" + (f", {failed} failed" if failed else ""))
+        times = times_text(time.monotonic() - (self.began or self.last), frac / 100)
+        lines.append(f"batch {_bar(int(frac), 30)} {done}/{total} done" + (f", {failed} failed" if failed else "")
+                     + f", {len(self.running)} running  {times}")
         self._erase()
         self.stream.write("\n".join(lines) + "\n")
         self.stream.flush()

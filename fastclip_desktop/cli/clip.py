@@ -34,9 +34,7 @@ def register(sub) -> None:
 
 
 def _clip_request(args):
-    from engine.cut.request import ClipRequest, Segment
-    from engine.errors import InvalidRequest
-    from engine.formats import canonical_format
+    from engine import ClipRequest, InvalidRequest, Segment, canonical_format
 
     segments = None
     if args.segment:
@@ -64,8 +62,7 @@ def _marked(lib, media, req):
     outputs' names (a joined clip keeps the default name)."""
     import dataclasses
 
-    from engine.cut.request import Segment
-    from engine.errors import InvalidRequest
+    from engine import InvalidRequest, Segment
 
     marked = lib.get_edit_state(media.file_id).segments
     if not marked:
@@ -80,22 +77,24 @@ def cmd_clip(args) -> int:
     """The request runs as library jobs (one per output) in a worker process; without -o the
     outputs are library clips (in the clips folder, expiring unless pinned)."""
     if args.marked and (args.start is not None or args.end is not None or args.segment):
-        from engine.errors import InvalidRequest
+        from engine import InvalidRequest
 
         return reject(InvalidRequest("--marked exports the segments marked on the source; it cannot be "
                                      "combined with --start, --end or --segment", field="marked"))
-    from engine.jobs.pool import StartedWorker
+    from engine import StartedWorker
 
     # First, while this process is clean (a fork of it is then the cheapest worker): the worker
     # imports PyAV and opens the source while this process opens the library and plans.
     early = StartedWorker.early(source=args.source)
     import dataclasses
 
-    import engine.cut.outputs  # noqa: F401  (for submit: imported while the worker still starts)
-    from engine.errors import FastClipError
+    from engine import (
+        FastClipError,
+        Runner,  # noqa: F401  (the planner: imported while the worker still starts)
+    )
 
-    from .job_output import JobBar, run_and_report
-    from .library import with_runner
+    from .output import JobBar, run_and_report
+    from .session import with_runner
 
     try:
         req = _clip_request(args)

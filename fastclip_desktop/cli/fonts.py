@@ -30,8 +30,7 @@ def register(sub) -> None:
 
 
 def _run(action) -> int:
-    from engine.errors import FastClipError
-    from engine.library import Library
+    from engine import FastClipError, Library
 
     try:
         with Library() as library:
@@ -46,7 +45,7 @@ def _line(font) -> str:
 
 
 def cmd_add(args) -> int:
-    from engine.captions.custom import import_font
+    from engine import import_font
 
     def action(library):
         font = import_font(library, args.file)
@@ -57,7 +56,7 @@ def cmd_add(args) -> int:
 
 
 def cmd_list(args) -> int:
-    from engine.captions.custom import list_fonts
+    from engine import list_fonts
 
     def action(library):
         fonts = list_fonts(library)
@@ -74,7 +73,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_delete(args) -> int:
-    from engine.captions.custom import delete_font
+    from engine import delete_font
 
     def action(library):
         font = delete_font(library, args.font_id)

@@ -65,7 +65,7 @@ def _body_options(p) -> None:
 
 def parse_sets(sets: list[str]) -> dict:
     """``FIELD=VALUE`` pairs; values are JSON where they parse (numbers, true/false), else text."""
-    from engine.errors import InvalidRequest
+    from engine import InvalidRequest
 
     out = {}
     for item in sets:
@@ -86,7 +86,7 @@ def parse_sets(sets: list[str]) -> dict:
 def _body(args) -> dict:
     from pathlib import Path
 
-    from engine.errors import InvalidRequest
+    from engine import InvalidRequest
 
     body = {}
     if args.body:
@@ -118,8 +118,7 @@ def _print_preset(preset, as_json: bool) -> None:
 
 
 def _run(action) -> int:
-    from engine.errors import FastClipError
-    from engine.library import Library
+    from engine import FastClipError, Library
 
     try:
         with Library() as library:
@@ -129,7 +128,7 @@ def _run(action) -> int:
 
 
 def cmd_list(args) -> int:
-    from engine.captions.custom import list_presets
+    from engine import list_presets
 
     def action(library):
         presets = list_presets(library, args.scope)
@@ -151,7 +150,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from engine.captions.custom import get_preset
+    from engine import get_preset
 
     def action(library):
         _print_preset(get_preset(args.ref, library), args.json)
@@ -161,7 +160,7 @@ def cmd_show(args) -> int:
 
 
 def cmd_create(args) -> int:
-    from engine.captions.custom import create_preset
+    from engine import create_preset
 
     def action(library):
         preset = create_preset(library, _body(args))
@@ -175,7 +174,7 @@ def cmd_create(args) -> int:
 
 
 def cmd_update(args) -> int:
-    from engine.captions.custom import update_preset
+    from engine import update_preset
 
     def action(library):
         preset = update_preset(library, args.ref, _body(args))
@@ -189,7 +188,7 @@ def cmd_update(args) -> int:
 
 
 def cmd_delete(args) -> int:
-    from engine.captions.custom import delete_preset
+    from engine import delete_preset
 
     def action(library):
         preset = delete_preset(library, args.ref)
@@ -203,7 +202,7 @@ def cmd_delete(args) -> int:
 
 
 def _size(text: str | None):
-    from engine.errors import InvalidRequest
+    from engine import InvalidRequest
 
     if text is None:
         return None
@@ -219,7 +218,7 @@ def _frame_source(source: str, library) -> str:
 
     if os.path.exists(source):
         return source
-    from engine.jobs.runner import source_kind
+    from engine import source_kind
 
     kind = source_kind(source)
     if kind == "path":
@@ -232,12 +231,15 @@ def _frame_source(source: str, library) -> str:
 def cmd_preview(args) -> int:
     from pathlib import Path
 
-    from engine.atomic import atomic_output
-    from engine.captions.custom import resolve_preset
-    from engine.captions.preview import render_preview
-    from engine.captions.source_frame import frame_at, parse_frame_spec
-    from engine.errors import InvalidRequest
-    from engine.jobs.process import in_worker
+    from engine import (
+        InvalidRequest,
+        atomic_output,
+        frame_at,
+        in_worker,
+        parse_frame_spec,
+        render_preview,
+        resolve_preset,
+    )
 
     def action(library):
         out = Path(args.out)

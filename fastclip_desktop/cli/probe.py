@@ -15,9 +15,7 @@ def register(sub) -> None:
 
 
 def cmd_probe(args) -> int:
-    from engine.errors import FastClipError
-    from engine.jobs.process import in_worker
-    from engine.media.probe import probe
+    from engine import FastClipError, in_worker, probe
 
     def run(path):
         yield probe(path)

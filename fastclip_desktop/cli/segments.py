@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 from .common import EXIT_OK, reject
-from .job_output import emit
+from .output import emit
 
 
 def register(sub) -> None:
@@ -36,9 +36,9 @@ def register(sub) -> None:
 
 
 def cmd_segments(args) -> int:
-    from engine.errors import FastClipError
+    from engine import FastClipError
 
-    from .library import _with_library, with_runner
+    from .session import with_library, with_runner
 
     try:
         given = _given(args)  # what --set says, or the text of the file to import: before any change
@@ -49,7 +49,7 @@ def cmd_segments(args) -> int:
         media = _known_media(lib, args.source)
         return None if media is None else _apply(lib, media, args, given)
 
-    code = _with_library(known)
+    code = with_library(known)
     if code is None:  # a new file (or one changed since its import): imported in a worker first
         code = with_runner(lambda lib, runner: _apply(lib, runner.resolve_source(args.source), args, given),
                            workers=1)
@@ -65,9 +65,7 @@ def _given(args):
 
 def parse_marked(text: str, i: int = 0):
     """``START-END[=LABEL]`` (seconds or [h:]mm:ss) as a MarkedSegment (checked against the source later)."""
-    from engine.errors import InvalidRequest
-    from engine.library.edits import MarkedSegment
-    from engine.library.segment_files import parse_time
+    from engine import InvalidRequest, MarkedSegment, parse_time
 
     span, _, label = text.partition("=")
     start, sep, end = span.partition("-")
@@ -81,7 +79,7 @@ def _known_media(lib, source: str):
     """The ready import SOURCE names, found without importing anything; None when it needs importing."""
     import os
 
-    from engine.jobs.planner import source_kind
+    from engine import source_kind
 
     kind = source_kind(source)
     if kind == "file_id":
@@ -92,13 +90,7 @@ def _known_media(lib, source: str):
 
 
 def _apply(lib, media, args, given) -> int:
-    from engine.errors import InvalidRequest
-    from engine.library.segment_files import (
-        from_chapters,
-        from_csv,
-        to_chapters,
-        to_csv,
-    )
+    from engine import InvalidRequest, from_chapters, from_csv, to_chapters, to_csv
 
     file_id = media.file_id
     if args.set:
@@ -137,7 +129,7 @@ def _apply(lib, media, args, given) -> int:
 
 
 def _table(media, segments) -> None:
-    from engine.library.segment_files import seconds_text
+    from engine import seconds_text
 
     print(f"{media.filename} ({media.file_id}): {_count(segments)} marked")
     if not segments:
@@ -152,7 +144,7 @@ def _table(media, segments) -> None:
 
 def _clock(t: float) -> str:
     """``m:ss.fff`` (``h:mm:ss.fff`` past an hour)."""
-    from engine.timeline import clock_text
+    from engine import clock_text
 
     return clock_text(t)
 
@@ -162,7 +154,7 @@ def _count(segments) -> str:
 
 
 def _read(name: str, field: str) -> str:
-    from engine.errors import InvalidRequest, NotFound
+    from engine import InvalidRequest, NotFound
 
     if name == "-":
         return sys.stdin.read()
@@ -181,8 +173,7 @@ def _write(name: str, text: str) -> None:
     """Written whole or not at all (a temp file beside it, renamed into place)."""
     import os
 
-    from engine.atomic import atomic_output
-    from engine.errors import InvalidRequest
+    from engine import InvalidRequest, atomic_output
 
     if os.path.isdir(name):
         raise InvalidRequest(f"{name} is a folder; name the CSV file to write", field="export_csv")

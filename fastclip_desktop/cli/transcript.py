@@ -1,15 +1,17 @@
 """`fastclip transcript`: what is said in a file, with word times, as JSON, SRT, VTT, ASS or text.
 
-Recognition runs in a worker process (this process never loads the speech model, so forking
-one is safe) and is cached by the source's content: asking again is instant.
+Recognition is a transcript job of the one job runner (it is in `fastclip jobs`; this process
+never loads the speech model), cached by the source's content: asking again is instant. The
+transcript is read back from that cache and written in the format asked for. A library clip's
+transcript is its source's, cut to the clip, when the library knows which spans of the source
+it holds and the source is still there; otherwise the clip's own file is transcribed.
 """
 
 from __future__ import annotations
 
 import sys
-from types import SimpleNamespace
 
-from .common import EXIT_FAILED, EXIT_OK, reject
+from .common import EXIT_FAILED, EXIT_OK
 
 FORMATS = ("json", "srt", "vtt", "ass", "txt")
 
@@ -36,47 +38,28 @@ def _format(args) -> str:
     return suffix if suffix in FORMATS else "json"
 
 
-def resolve_source(source: str, library):
-    """(path to transcribe, windows to cut its transcript to, or None) for a path, a file_id or a clip_id.
+def transcript_source(source: str, library):
+    """(what to transcribe: a path, file_id or clip_id; the windows to cut its transcript to, or None)."""
+    from engine import FastClipError, source_kind
 
-    A library clip's transcript is its source's transcript cut to the clip (no second
-    transcription) when the library knows which spans of the source it holds and the source is
-    still there; otherwise the clip's own file is transcribed."""
-    from pathlib import Path
-
-    from engine.errors import FastClipError, Gone, NotFound
-
-    if Path(source).exists():
-        return Path(source), None
-    from engine.jobs.runner import (
-        source_kind,  # only for library ids: it imports the job runner
-    )
-
-    kind = source_kind(source)
-    if kind == "path":
-        raise NotFound(f"no file {source}", field="source")
-    if kind == "file_id":
-        return Path(library.check_source(source).path), None
-    clip = library.get_clip(source)
-    if clip.status == "expired":
-        raise Gone(f"the clip {clip.title} has expired", field="clip_id")
+    if source_kind(source) != "clip_id":
+        return source, None
+    clip = library.get_clip(source)  # NotFound, also once expired
     windows = _clip_windows(clip, library)
     if windows and clip.source_file_id:
         try:
-            return Path(library.check_source(clip.source_file_id).path), windows
+            library.check_source(clip.source_file_id)
+            return clip.source_file_id, windows
         except FastClipError:
             pass  # the source was moved or changed: the clip's own audio it is
-    if not Path(clip.path).is_file():
-        raise NotFound(f"the file of clip {clip.clip_id} ({clip.path}) is gone", field="source")
-    return Path(clip.path), None
+    return source, None
 
 
 def _clip_windows(clip, library):
     """The source spans of a clip, from its job's recorded ``segments`` ([[start, end], ...])."""
     from fractions import Fraction
 
-    from engine.errors import FastClipError
-    from engine.timeline import Window
+    from engine import FastClipError, Window
 
     if not clip.job_id:
         return None
@@ -98,51 +81,38 @@ def _clip_windows(clip, library):
     return windows
 
 
-def _job(path: str, cache_dir, model_path, windows):
-    from engine.transcript import cut_transcript, transcribe
-
-    transcript = yield from transcribe(path, cache_dir=cache_dir, model_path=model_path)
-    return cut_transcript(transcript, windows) if windows else transcript
-
-
 def cmd_transcript(args) -> int:
-    from engine.atomic import atomic_output
-    from engine.errors import FastClipError
-    from engine.jobs.process import in_worker
-    from engine.library import Library
-    from engine.paths import cache_dir
-    from engine.transcript import render
-
-    from .progress_bar import ProgressBar
+    from .session import with_runner
 
     fmt = _format(args)
-    try:
-        with Library() as library:
-            path, windows = resolve_source(args.source, library)
-            model = args.model or library.get_setting("whisper_model_path") or None
-    except FastClipError as e:
-        return reject(e)
-    bar = ProgressBar(sys.stderr)
-    started = False
-    gen = in_worker(_job, str(path), None if args.no_cache else cache_dir(), model, windows)
-    try:
-        while True:
-            p = next(gen)
-            if p.stage in ("loading", "transcribing"):
-                started = True
-            bar.show(SimpleNamespace(progress=int(p.fraction * 100), index=0, count=1,
-                                     status_message=p.message or p.stage))
-    except StopIteration as done:
-        transcript = done.value
-    except FastClipError as e:
-        bar.clear()
-        if not started:
-            return reject(e)
-        print(f"fastclip: failed: {e.message}", file=sys.stderr)
+    return with_runner(lambda lib, runner: _transcribe(lib, runner, args, fmt), workers=1)
+
+
+def _transcribe(lib, runner, args, fmt: str) -> int:
+    from engine import (
+        atomic_output,
+        cache_dir,
+        cached_transcript,
+        cut_transcript,
+        render,
+    )
+
+    from .output import run_and_report
+
+    source, windows = transcript_source(args.source, lib)
+    job = runner.submit_transcript(source, model_path=args.model, fresh=args.no_cache)
+    if run_and_report(runner, [job], False, lines=False):
         return EXIT_FAILED
-    finally:
-        gen.close()
-    bar.clear()
+    job = lib.get_job(job.job_id)
+    path = lib.get_media(job.file_id).path
+    transcript = cached_transcript(path, cache_dir=cache_dir(), model_path=job.request.get("model_path"),
+                                   language=job.request.get("language"))
+    if transcript is None:  # the cache could not be written (a read-only or full disk)
+        print("fastclip: the transcript was made but could not be kept in the cache folder "
+              f"({cache_dir()}); free some space and run it again", file=sys.stderr)
+        return EXIT_FAILED
+    if windows:
+        transcript = cut_transcript(transcript, windows)
     text = render(transcript, fmt)
     if not text.endswith("\n"):
         text += "\n"

@@ -55,13 +55,13 @@ def register(sub) -> None:
 
 
 def _library():
-    from engine.library import Library
+    from engine import Library
 
     return Library()
 
 
 def _run(args, action) -> int:
-    from engine.errors import FastClipError
+    from engine import FastClipError
 
     try:
         with _library() as lib:
@@ -114,8 +114,7 @@ def cmd_remove(args) -> int:
 
 
 def cmd_test(args) -> int:
-    from engine.errors import InvalidRequest
-    from engine.library.deliveries import REQUEST_TIMEOUT_S, send_test_event
+    from engine import REQUEST_TIMEOUT_S, InvalidRequest, send_test_event
 
     timeout = REQUEST_TIMEOUT_S if args.timeout is None else args.timeout
     if not 0 < timeout <= 60:
@@ -170,8 +169,7 @@ def _delivery_line(d) -> str:
 
 
 def cmd_flush(args) -> int:
-    from engine.errors import InvalidRequest
-    from engine.library.deliveries import flush_deliveries
+    from engine import InvalidRequest, flush_deliveries
 
     if not 0 < args.timeout <= 3600:
         return reject(InvalidRequest(f"--timeout must be more than 0 and at most 3600 seconds, not {args.timeout:g}",

@@ -33,14 +33,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import FastClipError
-from engine.jobs.process import in_background, in_worker
-from engine.media.keyframe_index import keyframe_index
-from engine.media.signature import check_signature
-from engine.media.thumbnails import thumbnails
-from engine.media.waveform import waveform
-from engine.paths import cache_dir
-from engine.timeline import clock_text
+from engine import (
+    FastClipError,
+    cache_dir,
+    check_signature,
+    clock_text,
+    in_background,
+    in_worker,
+    keyframe_index,
+    thumbnails,
+    waveform,
+)
 
 from ..message_bar import INFO, WARNING, MessageBar
 from ..player.mpv_player import MpvPlayer

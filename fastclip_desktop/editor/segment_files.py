@@ -15,10 +15,14 @@ from pathlib import Path
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
-from engine.atomic import atomic_output
-from engine.errors import FastClipError
-from engine.library.edits import MarkedSegment
-from engine.library.segment_files import from_chapters, to_chapters, to_csv
+from engine import (
+    FastClipError,
+    MarkedSegment,
+    atomic_output,
+    from_chapters,
+    to_chapters,
+    to_csv,
+)
 
 from ..timeline.widget import TimelineWidget
 from ..worker_adapter import emit

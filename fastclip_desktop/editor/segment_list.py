@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.timeline import clock_text
+from engine import clock_text
 
 from ..timeline.commands import RenameSegment
 from ..timeline.model import KEYFRAME, Segment, TimelineModel, clean_label

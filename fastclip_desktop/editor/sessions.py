@@ -20,9 +20,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoGroup, QUndoStack
 
-from engine.errors import FastClipError
-from engine.library import Library
-from engine.library.edits import EditState, MarkedSegment
+from engine import EditState, FastClipError, Library, MarkedSegment
 
 from ..timeline.model import Marks
 from ..worker_adapter import emit

@@ -30,19 +30,20 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from engine.cut.request import (
+from engine import (
+    FORMATS,
     MODES,
+    QUALITY_HEIGHTS,
     ClipRequest,
+    FastClipError,
+    MediaInfo,
     Segment,
     ValidClip,
+    clock_text,
     default_format,
     picture_size,
     validate,
 )
-from engine.errors import FastClipError
-from engine.formats import FORMATS, QUALITY_HEIGHTS
-from engine.media.info import MediaInfo
-from engine.timeline import clock_text
 
 from ..observable import Observable
 
@@ -167,7 +168,7 @@ class ExportModel(Observable):
 
     def load_presets(self, library=None) -> None:
         """Read the built-in and custom presets (``engine.captions.custom.list_presets``)."""
-        from engine.captions.custom import list_presets
+        from engine import list_presets
 
         self.set_presets([(p.preset_ref, p.name if p.scope == "built_in" else f"{p.name} (custom)")
                           for p in list_presets(library)])

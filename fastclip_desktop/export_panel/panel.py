@@ -30,8 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import FastClipError
-from engine.media.info import MediaInfo
+from engine import FastClipError, MediaInfo
 
 from ..worker_adapter import emit
 from .model import GENERAL, PRECISE, ExportModel

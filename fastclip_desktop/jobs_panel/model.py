@@ -19,11 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from engine.errors import FastClipError
-from engine.jobs.recorder import ENDED, JobUpdate
-from engine.library import Job, Library, parse_iso
-from engine.library.jobs import RUNNING
-from engine.timeline import clock_text
+from engine import (
+    ENDED,
+    RUNNING,
+    FastClipError,
+    Job,
+    JobUpdate,
+    Library,
+    clock_text,
+    parse_iso,
+)
 
 from ..observable import Observable
 

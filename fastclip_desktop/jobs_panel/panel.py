@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QProgressBar,
     QToolButton,
     QTreeWidget,
@@ -30,8 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.jobs.recorder import JobUpdate
-from engine.library import Library
+from engine import JobUpdate, Library
 
 from ..job_queue import JobQueue
 from ..message_bar import MessageBar

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from engine.library import Library
+from engine import Library
 
 
 def export_clip_copy(library: Library, clip_id: str, out: str | os.PathLike) -> Path:

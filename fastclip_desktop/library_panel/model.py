@@ -17,8 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from engine.library import Clip, Library, Media, parse_iso
-from engine.timeline import clock_text
+from engine import Clip, Library, Media, clock_text, parse_iso
 
 from ..observable import Observable
 

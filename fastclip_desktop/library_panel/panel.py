@@ -34,8 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import FastClipError
-from engine.library import Library
+from engine import FastClipError, Library
 
 from ..flow_layout import flow_row
 from ..worker_adapter import Task, WorkerAdapter, emit

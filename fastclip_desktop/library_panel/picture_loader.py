@@ -1,7 +1,7 @@
 """PictureLoader: small pictures of clips and sources, made by the engine in a worker process.
 
 ``request(paths)`` queues files that have no picture yet; they are made in batches by
-``pictures.pictures`` inside ``engine.jobs.process.in_worker`` through the WorkerAdapter, one batch at a
+``pictures.pictures`` inside ``engine.process.in_worker`` through the WorkerAdapter, one batch at a
 time, and ``picture_ready(path, QPixmap)`` fires on the GUI thread for each one as it arrives.
 Pictures are remembered for the loader's life (and the engine caches them on disk), so a
 refresh of the panel does not make them again. A batch whose worker crashes (a damaged file)
@@ -15,7 +15,7 @@ from collections import deque
 from PySide6.QtCore import QObject, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QImage, QPainter, QPixmap
 
-from engine.jobs.process import in_worker
+from engine import in_worker
 
 from ..worker_adapter import Task, WorkerAdapter, emit
 from .pictures import PICTURE_HEIGHT, pictures

@@ -1,6 +1,6 @@
 """Clip pictures for the library panel, made off the GUI thread (free of Qt).
 
-``pictures(paths, height)`` runs inside ``engine.jobs.process.in_worker`` (a worker process, since it
+``pictures(paths, height)`` runs inside ``engine.process.in_worker`` (a worker process, since it
 decodes video): for each file it asks the engine for a one-picture thumbnail strip (cached under
 ``cache_dir("thumbnails")``) and yields ``(path, jpeg)`` as soon as it has it, or ``(path, None)``
 for a file without a picture (audio, damaged, gone). The panel shows each as it arrives.
@@ -8,8 +8,7 @@ for a file without a picture (audio, damaged, gone). The panel shows each as it 
 
 from __future__ import annotations
 
-from engine.errors import FastClipError
-from engine.media.thumbnails import thumbnails
+from engine import FastClipError, thumbnails
 
 PICTURE_HEIGHT = 36
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QTreeWidgetItem,
 )
 
-from engine.library import Clip
+from engine import Clip
 
 from ..worker_adapter import emit
 from .model import Group, clip_details_text, duration_text, source_status_text

@@ -26,8 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from engine.library.edits import MAX_LABEL
-from engine.media.keyframe_index import KeyframeIndex
+from engine import MAX_LABEL, KeyframeIndex
 
 from ..observable import Observable
 

@@ -42,11 +42,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from engine.errors import FastClipError
-from engine.library.segment_files import from_csv
-from engine.media.thumbnails import ThumbnailStrip
-from engine.media.waveform import Waveform
-from engine.timeline import clock_text
+from engine import FastClipError, ThumbnailStrip, Waveform, clock_text, from_csv
 
 from ..player.controller import PlayerController
 from ..worker_adapter import emit

@@ -10,9 +10,7 @@ from .model import (
     TranscriptModel,
     WordSpot,
     clock,
-    job_fraction,
-    job_message,
     span_text,
 )
 
-__all__ = ["Line", "TranscriptModel", "WordSpot", "clock", "job_fraction", "job_message", "span_text"]
+__all__ = ["Line", "TranscriptModel", "WordSpot", "clock", "span_text"]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from engine.atomic import atomic_output
-from engine.transcript import Transcript, render
+from engine import Transcript, atomic_output, render
 
 FORMAT_NAMES = {
     "srt": "SubRip subtitles (*.srt)",

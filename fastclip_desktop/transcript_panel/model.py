@@ -18,9 +18,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from engine.progress import Progress
-from engine.timeline import clock_text
-from engine.transcript import Transcript
+from engine import Transcript, clock_text
 
 from ..observable import Observable
 
@@ -62,33 +60,6 @@ def span_text(start: float, end: float) -> str:
 
 def _utf16_len(text: str) -> int:
     return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
-
-
-# ------------------------------------------------------------------------------ transcription job
-
-# How much of the one progress bar each stage of engine.transcript.transcribe fills.
-_STAGES = {"decoding": (0.0, 0.15), "loading": (0.15, 0.2), "transcribing": (0.2, 1.0), "cached": (0.0, 1.0)}
-
-
-def job_fraction(p: Progress) -> float:
-    """The whole transcription's share done (0..1) at the step ``p``."""
-    low, high = _STAGES.get(p.stage, (0.0, 1.0))
-    return low + (high - low) * p.fraction
-
-
-def job_message(p: Progress) -> str:
-    """What the status line says at the step ``p``."""
-    if p.stage == "decoding":
-        return f"Reading the audio… {int(p.fraction * 100)}%"
-    if p.stage == "loading":
-        return "Loading the speech model…"
-    if p.stage == "transcribing":
-        if p.total > 0 and p.done >= p.total:
-            return "Transcribed"
-        return f"Transcribing… {clock(p.done)} of {clock(p.total)}"
-    if p.stage == "cached":
-        return "Found in the transcript cache"
-    return p.message or p.stage
 
 
 # ---------------------------------------------------------------------------------------- the model

@@ -2,15 +2,16 @@
 
 The main window composes it::
 
-    panel = TranscriptPanel(adapter, library)
+    panel = TranscriptPanel(adapter, library, jobs=job_queue)
     player.file_loaded.connect(panel.set_source)        # a new file: an empty panel, ready to transcribe
     player.position_changed.connect(panel.set_position)  # the spoken word is highlighted
     panel.seek_requested.connect(controller.seek)        # a click on a word seeks to its start
     panel.segment_requested.connect(add_segment)         # "Add segment from selection": start, end
 
-Transcription is ``engine.transcript.transcribe`` in a worker process (``engine.jobs.process.in_worker``)
-driven by the WorkerAdapter, with the model the library's ``whisper_model_path`` setting names (the
-built-in one when it is empty) and the app's cache folder, so asking again is instant. Exports are
+Transcription is a transcript job of the app's one job runner (``TranscriptJob`` over the JobQueue:
+it shows in the Jobs panel), with the model the library's ``whisper_model_path`` setting names
+(the built-in one when it is empty) and the app's cache folder, so asking again is instant; a
+transcript already in the cache shows as soon as its file opens. Exports are
 rendered by ``engine.transcript.render`` and written atomically, also off the GUI thread. Every
 failure is one readable line in the status label.
 """
@@ -35,13 +36,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import FastClipError
-from engine.jobs.process import in_worker
-from engine.transcript import FORMATS, Transcript, cached_transcript, transcribe
+from engine import TRANSCRIPT_FORMATS as FORMATS
+from engine import FastClipError, Transcript, cached_transcript
 
+from ..job_queue import JobQueue
 from ..worker_adapter import Task, WorkerAdapter, emit
 from .export import FORMAT_NAMES, write_transcript
-from .model import TranscriptModel, job_fraction, job_message
+from .job import TranscriptJob
+from .model import TranscriptModel
 from .search_field import SearchField
 from .word_view import WordView
 
@@ -79,15 +81,15 @@ class TranscriptPanel(QWidget):
     exported = Signal(str)  # a transcript file was written at this path
 
     def __init__(self, adapter: WorkerAdapter, library=None, parent: QWidget | None = None, *,
-                 cache_dir: str | os.PathLike | None = None):
+                 jobs: JobQueue | None = None, cache_dir: str | os.PathLike | None = None):
         super().__init__(parent)
         self.setObjectName("transcriptPanel")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.adapter, self.library = adapter, library
+        self.adapter, self.library, self.jobs = adapter, library, jobs
         self.cache_dir = cache_dir  # None: the app's cache folder (engine.paths.cache_dir)
         self.model = TranscriptModel()
         self.source: Path | None = None
-        self._task: Task | None = None
+        self._task: TranscriptJob | None = None  # the transcription running
         self._lookup: Task | None = None  # the cache lookup of the source just opened
         self._exports: dict[Task, str] = {}  # running exports and the file each writes
         self._match_visited = False  # the current match was jumped to (Enter), not just found
@@ -227,7 +229,7 @@ class TranscriptPanel(QWidget):
     def _cache_folder(self) -> str:
         if self.cache_dir is not None:
             return str(self.cache_dir)
-        from engine.paths import cache_dir
+        from engine import cache_dir
 
         return str(cache_dir())
 
@@ -240,26 +242,25 @@ class TranscriptPanel(QWidget):
         self.model.set_transcript(transcript)
         self._sync()
 
-    def transcribe(self) -> Task | None:
-        """Transcribe the open source in a worker process; a cached transcript comes back at once."""
+    def transcribe(self) -> TranscriptJob | None:
+        """Transcribe the open source: a transcript job of the app's job runner (a cached transcript
+        comes back at once)."""
         if self.source is None or self._task is not None:
             return None
-        try:
-            model_path = self._setting("whisper_model_path") or None
-        except FastClipError as e:
-            self._set_status(f"Could not transcribe: {readable(e)}", error=True)
+        if self.jobs is None:
+            self._set_status("Transcribing needs the app's job queue.", error=True)
             return None
-        task = self.adapter.run(in_worker, transcribe, str(self.source), cache_dir=self._cache_folder(),
-                                model_path=model_path, _label="transcript")
-        self._task = task
-        task.progress.connect(self._on_progress)
-        task.finished.connect(self._on_finished)
-        task.failed.connect(self._on_failed)
+        job = TranscriptJob(self.jobs, self.adapter, str(self.source), str(self.source), self._cache_folder(), self)
+        self._task = job
+        job.progress.connect(self._on_progress)
+        job.finished.connect(self._on_finished)
+        job.failed.connect(self._on_failed)
         self.model.set_transcript(None)
         self.progress.setValue(0)
-        self._set_status("Starting…")
+        self._set_status("Queued…")
         self._sync()
-        return task
+        job.start()
+        return job
 
     def cancel(self) -> None:
         """Stop a running transcription (its worker process is stopped); the panel goes back to idle."""
@@ -343,9 +344,9 @@ class TranscriptPanel(QWidget):
                 signal.disconnect(slot)
             task.cancel()
 
-    def _on_progress(self, p) -> None:
-        self.progress.setValue(round(job_fraction(p) * BAR_STEPS))
-        self._set_status(job_message(p))
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(round(fraction * BAR_STEPS))
+        self._set_status(message)
 
     def _on_finished(self, transcript: Transcript) -> None:
         self._task = None
@@ -357,10 +358,11 @@ class TranscriptPanel(QWidget):
         self._sync()
         emit(self.transcribed, transcript)
 
-    def _on_failed(self, e: BaseException) -> None:
+    def _on_failed(self, reason) -> None:
         self._task = None
         self.progress.setValue(0)
-        self._set_status(f"Could not transcribe: {readable(e)}", error=True)
+        self._set_status(f"Could not transcribe: {reason if isinstance(reason, str) else readable(reason)}",
+                         error=True)
         self._sync()
 
     @Slot(object)

@@ -90,9 +90,9 @@ def test_clip_trims_and_captions_in_one_job(talk, tmp_path):
 
 
 @pytest.mark.parametrize(("args", "needle"), [
-    (("--preset", "builtin:no-such-preset"), "not_found [captions]"),
-    (("--preset", "preset:unknown1"), "not_found [captions]"),
-    (("--preset", "karaoke"), "[captions]"),
+    (("--preset", "builtin:no-such-preset"), "not_found [preset_ref]"),
+    (("--preset", "preset:unknown1"), "not_found [preset_ref]"),
+    (("--preset", "karaoke"), "[preset_ref]"),
     (("--preset", KARAOKE, "-o", "OUT/x.gif"), "invalid_request [out]"),
     (("--preset", KARAOKE, "--quality", "8k"), "invalid_request [quality]"),
 ])

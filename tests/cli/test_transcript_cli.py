@@ -136,8 +136,9 @@ def test_rejections(fastclip, talk, args, start):
 
 def test_library_ids_are_sources_and_a_clip_is_its_source_s_transcript_cut(fastclip, env, talk, as_json, tmp_path):
     with Library(Path(env["FASTCLIP_HOME"]) / "library.db") as lib:
-        media = lib.add_media(talk)
-        lib.mark_media_ready(media.file_id, probe(talk))
+        media = lib.add_media(talk)  # (an earlier transcript of it imported it already, maybe)
+        if media.status != "ready":
+            media = lib.mark_media_ready(media.file_id, probe(talk))
         # a clip of 1.0-3.0 s of the talk (its file is never transcribed: the source's transcript is cut)
         clip_file = tmp_path / "clip.wav"
         clip_file.write_bytes(Path(talk).read_bytes())

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (  # noqa: E402
     QWidget,
 )
 
-from engine.jobs.process import in_worker  # noqa: E402
+from engine.process import in_worker  # noqa: E402
 from engine.media.keyframe_index import keyframe_index  # noqa: E402
 from engine.media.thumbnails import thumbnails  # noqa: E402
 from engine.media.waveform import waveform  # noqa: E402
@@ -126,7 +126,7 @@ class PlayerTimelineDemo(QMainWindow):
             pending.discard(what)
             self.status.setText("" if not pending else self.status.text())
 
-        # native decoding runs in a worker process (engine.jobs.process.in_worker): a damaged file can crash
+        # native decoding runs in a worker process (engine.process.in_worker): a damaged file can crash
         # FFmpeg, and that must fail one task, not the window
         keys = self.adapter.run(in_worker, keyframe_index, path, cache_dir("keyframes"))
         keys.finished.connect(lambda index: (self.model.set_keyframes(index), done("keyframes")))

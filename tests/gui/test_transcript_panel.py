@@ -1,8 +1,9 @@
 """The transcript panel: its Qt-free model, and the widget over real transcription of espeak-ng speech.
 
 One short speech file (espeak-ng, as in tests/engine/transcript/test_transcript.py) is transcribed for real
-once per module, by a panel, through the worker adapter and a worker process, into a module cache
-folder; every later panel given that folder gets the transcript back at once from the cache. Mouse
+once per module, by a panel, as a transcript job of a real job queue (the runner's worker process),
+into a module cache folder; every later panel given that folder gets the transcript back at once
+from the cache. Mouse
 clicks and drags are real QTest events on the word rectangles the view paints. The seek test plays
 the file in a real mpv (vo=null, ao=null).
 """
@@ -25,13 +26,9 @@ from PySide6.QtTest import QTest
 
 from engine.library import Library
 from engine.progress import Progress
-from engine.transcript import Segment, Transcript, Word, from_dict
-from fastclip_desktop.transcript_panel import (
-    TranscriptModel,
-    clock,
-    job_fraction,
-    job_message,
-)
+from engine.transcript import Segment, Transcript, Word, from_dict, overall_fraction, progress_message
+from fastclip_desktop.job_queue import JobQueue
+from fastclip_desktop.transcript_panel import TranscriptModel, clock
 from fastclip_desktop.transcript_panel.panel import BAR_STEPS, TranscriptPanel
 from fastclip_desktop.worker_adapter import WorkerAdapter
 from tests.fixtures import speech
@@ -134,10 +131,10 @@ def test_offsets_count_utf16_units_as_qt_does():
 
 
 def test_the_progress_of_every_stage_fills_one_bar():
-    assert job_fraction(Progress("cached", 1, 1)) == 1.0
-    assert job_fraction(Progress("decoding", 5, 10)) == pytest.approx(0.075)
-    assert job_fraction(Progress("transcribing", 10, 10)) == 1.0
-    assert job_message(Progress("transcribing", 62, 125)) == "Transcribing… 1:02 of 2:05"
+    assert overall_fraction(Progress("cached", 1, 1)) == 1.0
+    assert overall_fraction(Progress("decoding", 5, 10)) == pytest.approx(0.075)
+    assert overall_fraction(Progress("transcribing", 10, 10)) == 1.0
+    assert progress_message(Progress("transcribing", 62, 125)) == "Transcribing… 1:02 of 2:05"
     assert clock(3725.5) == "1:02:06" and clock(3.456, 2) == "0:03.46"
 
 
@@ -167,26 +164,50 @@ def wait_for(signal, timeout_ms: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def first_run(qapp, speech_file, cache):
-    """A panel transcribes the file for real (the module's one transcription): what it showed."""
+def first_run(qapp, speech_file, cache, tmp_path_factory):
+    """A panel transcribes the file for real (the module's one transcription), as a job of a real
+    job queue: what it showed."""
+    home = os.environ.get("FASTCLIP_HOME")
+    os.environ["FASTCLIP_HOME"] = str(tmp_path_factory.mktemp("first-run-home"))  # (module scope: set here)
     adapter = WorkerAdapter(max_threads=2)
-    panel = TranscriptPanel(adapter, cache_dir=cache)
-    panel.set_source(speech_file)
-    task = panel.transcribe()
-    stages = []
-    task.progress.connect(lambda p: stages.append((p.stage, panel.progress.value(), panel.progress.isHidden())))
-    errors = []
-    task.failed.connect(errors.append)
-    wait_for(task.settled, 60000)
-    assert task.done and not errors, f"the transcription did not finish: {errors or task.state}"
-    seen = {
-        "transcript": panel.transcript, "stages": stages, "text": panel.view.toPlainText(),
-        "bar": (panel.progress.value(), panel.progress.maximum(), panel.progress.isHidden()),
-        "status": panel.status.text(), "buttons": (panel.transcribe_button.isEnabled(), panel.cancel_button.isHidden()),
-    }
-    panel.deleteLater()
-    assert adapter.shutdown(10000)
+    queue = JobQueue(workers=1)
+    try:
+        panel = TranscriptPanel(adapter, jobs=queue, cache_dir=cache)
+        panel.set_source(speech_file)
+        task = panel.transcribe()
+        stages = []
+        task.progress.connect(lambda fraction, message: stages.append(
+            (message, panel.progress.value(), panel.progress.isHidden())))
+        errors = []
+        task.failed.connect(errors.append)
+        loop = QEventLoop()
+        task.finished.connect(loop.quit)
+        task.failed.connect(loop.quit)
+        QTimer.singleShot(90000, loop.quit)
+        loop.exec()
+        assert panel.transcript is not None and not errors, f"the transcription did not finish: {errors}"
+        seen = {
+            "transcript": panel.transcript, "stages": stages, "text": panel.view.toPlainText(),
+            "bar": (panel.progress.value(), panel.progress.maximum(), panel.progress.isHidden()),
+            "status": panel.status.text(),
+            "buttons": (panel.transcribe_button.isEnabled(), panel.cancel_button.isHidden()),
+        }
+        panel.deleteLater()
+    finally:
+        queue.close()
+        assert adapter.shutdown(10000)
+        if home is None:
+            os.environ.pop("FASTCLIP_HOME", None)
+        else:
+            os.environ["FASTCLIP_HOME"] = home
     return seen
+
+
+@pytest.fixture
+def jobs(qtbot):
+    queue = JobQueue(workers=1)
+    yield queue
+    queue.close()
 
 
 @pytest.fixture
@@ -197,9 +218,9 @@ def adapter(qtbot):
 
 
 @pytest.fixture
-def make_panel(qtbot, adapter):
+def make_panel(qtbot, adapter, jobs):
     def make(cache_dir, library=None, size=(520, 360)) -> TranscriptPanel:
-        panel = TranscriptPanel(adapter, library, cache_dir=cache_dir)
+        panel = TranscriptPanel(adapter, library, jobs=jobs, cache_dir=cache_dir)
         qtbot.addWidget(panel)
         panel.resize(*size)
         panel.show()
@@ -246,9 +267,9 @@ def test_transcribing_shows_the_words_said_and_fills_the_progress_bar(first_run)
     assert speech.wer(SAID, first_run["text"]) <= 0.15  # the panel shows what was said
     assert speech.words_of(first_run["text"].replace(":", " ")) == (
         speech.words_of(" ".join(f"{clock(float(s.start))} {s.text}".replace(":", " ") for s in t.segments)))
-    stages, bar, hidden = zip(*first_run["stages"], strict=True)
-    assert "loading" in stages and stages[-1] == "transcribing"
-    assert list(bar) == sorted(bar) and bar[-1] == BAR_STEPS and not any(hidden)  # shown, filling up
+    said, bar, hidden = zip(*first_run["stages"], strict=True)
+    assert "Loading the speech model…" in said and said[-1].startswith("Transcrib")
+    assert list(bar) == sorted(bar) and bar[-1] >= 0.99 * BAR_STEPS and not any(hidden)  # shown, filling up
     assert first_run["bar"] == (BAR_STEPS, BAR_STEPS, True)  # filled, then put away
     assert first_run["status"] == f"{len(t.words)} words · en"
     assert first_run["buttons"] == (True, True)  # Transcribe offered again, Cancel gone
@@ -258,10 +279,10 @@ def test_a_cached_transcript_comes_back_at_once(qtbot, make_panel, speech_file, 
     p = make_panel(cache)
     p.set_source(speech_file)
     assert p.transcript is None and p.view.toPlainText() == ""
-    task = p.transcribe()
-    with qtbot.waitSignal(p.transcribed, timeout=10000):
-        pass
-    assert task.last_progress.stage == "cached" and p.transcript == first_run["transcript"]
+    said = []
+    with qtbot.waitSignal(p.transcribed, timeout=20000):
+        p.transcribe().progress.connect(lambda _fraction, message: said.append(message))
+    assert "Found in the transcript cache" in said and p.transcript == first_run["transcript"]
     assert p.progress.value() == BAR_STEPS and p.view.toPlainText() == first_run["text"]
 
 
@@ -392,7 +413,7 @@ def test_a_file_without_audio_shows_a_readable_error(qtbot, make_panel, tmp_path
     QTest.mouseClick(p.transcribe_button, Qt.MouseButton.LeftButton)
     assert p.running
     qtbot.waitUntil(lambda: not p.running, timeout=15000)
-    assert p.status.text() == "Could not transcribe: no audio.mp4 has no audio to transcribe"
+    assert p.status.text() == "Could not transcribe: no audio.mp4 has no audio track, so it has nothing to transcribe"
     assert p.status.property("error") is True
     assert p.transcribe_button.isEnabled() and p.cancel_button.isHidden() and p.progress.isHidden()
     assert p.transcript is None and p.view.toPlainText() == ""
@@ -409,19 +430,21 @@ def test_the_library_s_model_setting_is_used(qtbot, make_panel, speech_file, tmp
     assert p.status.text() == f"Could not transcribe: the speech model folder {tmp_path / 'no model here'} does not exist"
 
 
-def test_cancel_stops_a_running_transcription(qtbot, make_panel, adapter, speech_file, tmp_path):
+def test_cancel_stops_a_running_transcription(qtbot, make_panel, jobs, speech_file, tmp_path):
     p = make_panel(tmp_path / "empty cache")  # nothing cached: a real run starts
     p.set_source(speech_file)
     task = p.transcribe()
     with qtbot.waitSignal(task.progress, timeout=15000):
         pass
     assert p.running and not p.cancel_button.isHidden() and not p.transcribe_button.isEnabled()
-    QTest.mouseClick(p.cancel_button, Qt.MouseButton.LeftButton)
-    assert not p.running and p.status.text() == "Transcription cancelled."
-    assert p.transcribe_button.isEnabled() and p.cancel_button.isHidden() and p.progress.isHidden()
-    with qtbot.waitSignal(task.released, timeout=15000):
-        pass  # the worker thread let go: the generator was closed, its worker process stopped
-    assert multiprocessing.active_children() == []
+    job_id = task.job_id
+    with qtbot.waitSignal(jobs.job_updated, timeout=15000,
+                          check_params_cb=lambda u: u.job_id == job_id and u.status == "failed") as ended:
+        QTest.mouseClick(p.cancel_button, Qt.MouseButton.LeftButton)
+        assert not p.running and p.status.text() == "Transcription cancelled."
+        assert p.transcribe_button.isEnabled() and p.cancel_button.isHidden() and p.progress.isHidden()
+    assert ended.args[0].error["code"] == "cancelled"  # the job itself, in the library
+    qtbot.wait(500)
     assert p.transcript is None and p.view.toPlainText() == ""
     assert not list((tmp_path / "empty cache").rglob("*.json"))  # nothing half-done was cached
 

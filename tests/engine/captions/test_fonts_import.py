@@ -296,7 +296,7 @@ def _hang(path):
 def test_a_checker_that_crashes_or_hangs_rejects_the_file_and_the_app_lives_on(lib, monkeypatch, checker, reason):
     import multiprocessing
 
-    from engine.jobs import process as worker
+    from engine import process as worker
 
     # a forked worker inherits these patches (a forkserver's would not: the suite's process may
     # have threads or a speech model by now, which makes in_worker use one)

@@ -22,10 +22,10 @@ import pytest
 from engine.cut import h26x
 from engine.atomic import TEMP_MARK
 from engine.cut.export import export_clip
-from engine.cut.outputs import run_clip_request
+from engine.cut.outputs import plan_jobs
 from engine.cut.request import ClipRequest, Segment, validate
 from engine.errors import ProcessingFailed
-from engine.jobs.process import in_worker
+from engine.process import in_worker
 from engine.media.probe import probe
 from tests import media
 from tests.conftest import (
@@ -449,19 +449,41 @@ def test_quality_scales_down_and_stays_frame_exact(export, source):
 SEGMENTS = ((F(1, 2), F(3, 2)), (F(11, 5), F(17, 5)), (F(3), F(4)))
 
 
+def export_outputs(req: ClipRequest, out):
+    """Every output of ``req`` into ``out``, as the job runner's workers make them (planned, then
+    exported one by one); the ClipResults."""
+    info = probe(req.source)
+    clip = validate(req, info)
+    results = []
+    for job in plan_jobs(clip, info, out):
+        gen = export_clip(info, clip, job.segments, job.out_path)
+        while True:
+            try:
+                next(gen)
+            except StopIteration as done:
+                results.append(done.value)
+                break
+    return results
+
+
+def export_whole(src: str, out: str):
+    """A generator for in_worker: one output of all of ``src``, its Progress yielded."""
+    info = probe(src)
+    clip = validate(ClipRequest(src, start=0, end=4), info)
+    return (yield from export_clip(info, clip, clip.segments, out))
+
+
 def test_segments_make_one_file_each(source, tmp_path):
     src = source("h264")
     req = ClipRequest(str(src), segments=tuple(Segment(s, e) for s, e in SEGMENTS))
-    events = list(run_clip_request(req, tmp_path))
-    done = [e for e in events if e.status == "complete"]
-    assert len(done) == 3 and not [e for e in events if e.status == "failed"]
-    assert len({e.job_id for e in events}) == 3
-    for event, (start, end) in zip(done, SEGMENTS):
-        out = Output(event.result.path)
+    done = export_outputs(req, tmp_path)
+    assert len(done) == 3 and len({r.path for r in done}) == 3
+    for result, (start, end) in zip(done, SEGMENTS):
+        out = Output(result.path)
         assert out.numbers == expected_numbers(start, end)
         assert out.times[0] == 0
         assert_in_sync(out, source_frames(src), start, end, tolerance=0.005)
-    assert sorted(Path(e.result.path).name for e in done) == files_in(tmp_path)
+    assert sorted(Path(r.path).name for r in done) == files_in(tmp_path)
 
 
 @pytest.mark.parametrize("mode", ["precise", "keyframe"])
@@ -559,12 +581,12 @@ def test_closing_the_export_midway_leaves_nothing(source, tmp_path):
 def test_terminating_the_worker_midway_leaves_nothing(source, tmp_path):
     src = source("mpeg4_avi")  # a full re-encode: the slowest export of these sources
     out = tmp_path / "clips"
-    events = in_worker(run_clip_request, ClipRequest(str(src), start=0, end=4), out / "clip.mp4")
+    events = in_worker(export_whole, str(src), str(out / "clip.mp4"))
     child = None
     try:
         with pytest.raises(ProcessingFailed, match="stopped"):
-            for event in events:
-                if event.status == "processing" and event.progress > 0 and child is None:
+            for p in events:
+                if p.fraction > 0 and child is None:
                     (child,) = multiprocessing.active_children()
                     os.kill(child.pid, signal.SIGSTOP)  # hold it mid-export to look at the folder
                     assert [n for n in files_in(out) if TEMP_MARK in n], "no temp file while writing"

@@ -86,7 +86,7 @@ def test_a_broken_rule_comes_back_to_the_caller_and_queues_nothing(jobs, talk):
 def test_stop_stops_the_workers_and_refuses_later_calls(talk):
     thread = JobThread(workers=1, prestart=1)
     runner = thread.started(timeout=30)
-    procs = [w.proc for w in runner._workers]
+    procs = [w.proc for w in runner.pool.workers]
     assert procs and all(p.is_alive() for p in procs)
     thread.stop()
     assert not thread.alive

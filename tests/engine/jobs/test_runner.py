@@ -22,7 +22,9 @@ import pytest
 from engine.atomic import TEMP_MARK
 from engine.cut.request import ClipRequest, Segment
 from engine.errors import Conflict, Gone, InvalidRequest, NotFound, UnsupportedMedia
-from engine.jobs.runner import Runner, remove_job_temps, source_kind
+from engine.atomic import remove_job_temps
+from engine.jobs.planner import source_kind
+from engine.jobs.runner import Runner
 from engine.library import APP_STOPPED, EVENTS, Library
 from tests import media
 
@@ -377,9 +379,8 @@ def test_an_unreaped_dead_process_does_not_hold_its_job(lib, talk):
     assert json.loads(json.dumps(lib.get_job(job.job_id).to_dict()))["status"] == "pending"
 
 
-def test_jobs_of_kinds_it_does_not_run_are_left_queued(lib):
+def test_a_job_of_any_kind_whose_source_is_unknown_fails_with_the_reason(lib):
     job = lib.create_job("transcript", {"file_id": "upl_0123456789ab"})
     with Runner(lib, workers=1) as runner:
-        assert runner.run_until_idle(job_ids=[job.job_id])[job.job_id].status == "pending"
-        runner.run_until_idle()  # everything pending it can run: nothing
-    assert lib.get_job(job.job_id).status == "pending"
+        ended = runner.run_until_idle(job_ids=[job.job_id])[job.job_id]
+    assert ended.status == "failed" and ended.error["code"] == "not_found"

@@ -10,7 +10,7 @@ import pytest
 
 from engine.errors import InvalidRequest, ProcessingFailed
 from engine.jobs.pool import StartedWorker
-from engine.jobs.process import ForkedProcess, fork_is_safe, fork_with_pipe, in_worker
+from engine.process import ForkedProcess, fork_is_safe, fork_with_pipe, in_worker
 from engine.progress import Progress
 
 
@@ -76,7 +76,7 @@ linux_only = pytest.mark.skipif(sys.platform != "linux", reason="workers are for
 
 def clean_process_says(setup: str) -> str:
     """fork_is_safe() in a fresh interpreter, after ``setup``."""
-    code = f"import sys\n{setup}\nfrom engine.jobs.process import fork_is_safe\nprint(fork_is_safe())"
+    code = f"import sys\n{setup}\nfrom engine.process import fork_is_safe\nprint(fork_is_safe())"
     r = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     return r.stdout.strip()

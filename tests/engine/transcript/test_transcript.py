@@ -19,7 +19,7 @@ import pysubs2
 import pytest
 
 from engine.errors import InvalidRequest, NotFound, ProcessingFailed, UnsupportedMedia
-from engine.jobs.process import in_worker
+from engine.process import in_worker
 from engine.progress import Progress
 from engine.transcript import (
     MODEL_ENV,

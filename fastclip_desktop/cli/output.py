@@ -1,5 +1,5 @@
-"""How the library commands print: jobs as they end (in order, JSON or a line), progress bars,
-records, and a quiet stop when the reader of our output goes away."""
+"""How commands print: jobs as they end (in order, JSON or a line), progress bars, records, and a
+quiet stop when the reader of our output goes away."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import sys
 from .common import EXIT_FAILED, EXIT_OK
 
 
-def run_and_report(runner, jobs, as_json: bool) -> int:
-    """Run ``jobs`` (print each as it ends, in order); return how many failed."""
-    printer = JobPrinter(runner.library, jobs, as_json)
+def run_and_report(runner, jobs, as_json: bool, *, lines: bool = True) -> int:
+    """Run ``jobs`` (print each as it ends, in order; ``lines=False``: only failures and JSON);
+    return how many failed."""
+    printer = JobPrinter(runner.library, jobs, as_json, lines=lines)
     runner.run_until_idle(printer.update, [j.job_id for j in jobs])
     printer.finish()
     return printer.failed
@@ -29,7 +30,7 @@ class JobBar:
         self.index: dict[str, int] = {}
 
     def show(self, update) -> None:
-        if not self.bar.enabled or update.ended:
+        if not self.bar.enabled or (update.ended and update.status != "complete"):
             return
         from types import SimpleNamespace
 
@@ -44,8 +45,9 @@ class JobBar:
 class JobPrinter:
     """Prints each job when it ends (JSON or a line), in the order the jobs were given."""
 
-    def __init__(self, lib, jobs, as_json: bool):
+    def __init__(self, lib, jobs, as_json: bool, *, lines: bool = True):
         self.lib = lib
+        self.lines = lines
         self.order = [j.job_id for j in jobs]
         self.index = {j: i for i, j in enumerate(self.order)}
         self.as_json = as_json
@@ -59,6 +61,7 @@ class JobPrinter:
         if u.job_id not in self.index:
             return
         if u.ended:
+            self.bar.show(u)  # a complete job at 100%, then its line
             self.ended[u.job_id] = self.lib.get_job(u.job_id)
             self._flush()
         else:
@@ -88,39 +91,29 @@ class JobPrinter:
                   file=sys.stderr)
         elif job.status != "complete":
             print(f"fastclip: job {job.job_id} is still {job.status}", file=sys.stderr)
-        elif not self.as_json:
-            r = job.result or {}
-            quality = f", {r['quality']}" if r.get("quality") else ""
-            print(f"{job_path(job)}  ({r.get('duration') or 0:.3f} s from {r.get('start') or 0:.3f} s, "
-                  f"{r.get('format')}{quality})", flush=True)
+        elif not self.as_json and self.lines:
+            print(job_line(job), flush=True)
+
+
+def job_line(job) -> str:
+    """A complete job in one line: where its file is, and what it is."""
+    r = job.result or {}
+    quality = f", {r['quality']}" if r.get("quality") else ""
+    if job.kind == "captions":
+        return (f"{job_path(job)}  ({r.get('duration') or 0:.3f} s, {r.get('format')}{quality}, captioned; "
+                f"clip {r.get('clip_id')})")
+    if job.kind == "transcript":
+        return f"{job.job_id}  transcript: {r.get('words', 0)} words, {r.get('language', '?')}"
+    return (f"{job_path(job)}  ({r.get('duration') or 0:.3f} s from {r.get('start') or 0:.3f} s, "
+            f"{r.get('format')}{quality})")
 
 
 def job_json(job) -> dict:
-    """A job as `fastclip clip --json` prints it: the API's job status, the output, and the clip."""
-    r = job.result or {}
-    done = job.status == "complete"
-    d = {
-        "job_id": job.job_id,
-        "status": job.status,
-        "progress": job.progress,
-        "status_message": job.status_message,
-        "file_name": r.get("file_name") if done else None,
-        "format": r.get("format") if done else None,
-        "quality": r.get("quality") if done else None,
-        "aspect_ratio": r.get("aspect_ratio") if done else None,
-        "duration": round(float(r["duration"]), 6) if done and r.get("duration") is not None else None,
-        "path": job_path(job) if done else None,
-        "clip_id": r.get("clip_id") if done else None,
-        "saved_to_library": bool(r.get("saved_to_library")) if done else False,
-    }
-    if done:
-        d["start"] = r.get("start")
-        d["segments"] = r.get("segments")
-        d["expires_at"] = r.get("expires_at")
-        d["file_id"] = job.file_id
-    if job.error is not None:
-        d["error"] = job.error
-    return d
+    """A job as the API shows a job of its kind (``engine.jobs.payloads``), with ``path`` the path the
+    user asked for when it was theirs."""
+    from engine import job_json as api_json
+
+    return api_json(job, path=job_path(job))
 
 
 def job_path(job) -> str | None:

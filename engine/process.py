@@ -22,7 +22,7 @@ import signal
 import sys
 import traceback
 
-from ..errors import FastClipError, ProcessingFailed
+from .errors import FastClipError, ProcessingFailed
 
 _SIGNALS = {signal.SIGSEGV: "crashed", signal.SIGABRT: "aborted", signal.SIGBUS: "crashed",
             signal.SIGFPE: "crashed", signal.SIGILL: "crashed", signal.SIGKILL: "was killed"}
@@ -30,7 +30,7 @@ _SIGNALS = {signal.SIGSEGV: "crashed", signal.SIGABRT: "aborted", signal.SIGBUS:
 
 # What a forkserver loads once, so that each worker forked from it starts with PyAV imported.
 FORKSERVER_PRELOAD = [
-    "engine.jobs.process",
+    "engine.process",
     "engine.media.probe",
     "engine.cut.export",
     "engine.media.thumbnails",

@@ -1,0 +1,92 @@
+"""Jobs, imports and clips as the FastClip API shows them: the one place their JSON is shaped, for
+``fastclip ... --json``, the local API and the webhook payloads.
+
+A clip job has the fields of ``GET /v1/clip/{job_id}`` at the top level (``job_id``, ``status``,
+``progress``, ``status_message``, ``file_name``, ``format``, ``quality``, ``aspect_ratio``,
+``saved_to_library``, ``clip_id``, ``download_url``); a captions job those of
+``GET /v1/captions/{job_id}`` (``captioned``, ``clip_id``, ``download_url``, ...); our extras (the
+``path``, the real ``start``, ``segments``, ``duration``, ``kind``, ``error``) go beside them.
+``download_url`` is the output's ``file://`` URL here (the local API serves its own).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..library import Job, Media
+
+API_CLIP_FIELDS = ("job_id", "status", "progress", "status_message", "file_name", "format", "quality",
+                   "aspect_ratio", "saved_to_library", "clip_id", "download_url")
+API_CAPTIONS_FIELDS = ("job_id", "status", "progress", "captioned", "clip_id", "download_url")
+
+
+def download_url(path: str | None) -> str | None:
+    """The ``file://`` URL of an output (None when there is none)."""
+    return Path(path).resolve().as_uri() if path else None
+
+
+def media_payload(media: Media) -> dict:
+    """``upload.ready`` / ``upload.failed`` data: the API's upload status fields."""
+    d = media.to_dict()
+    d.pop("streams", None)
+    return d
+
+
+def clip_payload(clip) -> dict:
+    """``clip.expired`` data."""
+    return clip.to_dict()
+
+
+def job_payload(job: Job) -> dict:
+    """``clip.complete`` / ``clip.failed`` data: the job as the API shows it (see :func:`job_json`)."""
+    return job_json(job)
+
+
+def job_json(job: Job, path: str | None = None) -> dict:
+    """The job as the API shows a job of its kind, with our extras beside the API's fields.
+
+    ``path`` overrides where the output is said to be (the CLI names the path the user gave).
+    """
+    if job.kind == "clip":
+        return _output_json(job, API_CLIP_FIELDS, path)
+    if job.kind == "captions":
+        return _output_json(job, API_CAPTIONS_FIELDS, path)
+    d = {"job_id": job.job_id, "kind": job.kind, "status": job.status, "progress": job.progress,
+         "status_message": job.status_message, "file_id": job.file_id}
+    if job.status == "complete" and job.result:
+        d.update({k: v for k, v in job.result.items() if k not in d})
+    if job.error is not None:
+        d["error"] = job.error
+    return d
+
+
+def _output_json(job: Job, fields: tuple[str, ...], path: str | None) -> dict:
+    """A job that makes a file (a clip, a captioned copy): the API's fields first, then ours."""
+    r = job.result or {}
+    done = job.status == "complete"
+    out = (path or r.get("path")) if done else None
+    values = {
+        "job_id": job.job_id, "status": job.status, "progress": job.progress,
+        "status_message": job.status_message,
+        "file_name": r.get("file_name") if done else None,
+        "format": r.get("format") if done else None,
+        "quality": r.get("quality") if done else None,
+        "aspect_ratio": r.get("aspect_ratio") if done else None,
+        "saved_to_library": bool(r.get("saved_to_library")) if done else False,
+        "clip_id": r.get("clip_id") if done else None,
+        "download_url": download_url(r.get("path")) if done else None,
+        "captioned": bool(r.get("captioned")) if done else False,
+    }
+    d = {k: values[k] for k in fields}
+    d["kind"] = job.kind
+    for k, v in values.items():  # the clip fields a captions job's status does not name
+        d.setdefault(k, v)
+    d["duration"] = round(float(r["duration"]), 6) if done and r.get("duration") is not None else None
+    d["path"] = out
+    d["file_id"] = job.file_id
+    if done:
+        for k in ("start", "segments", "expires_at"):
+            d[k] = r.get(k)
+    if job.error is not None:
+        d["error"] = job.error
+    return d
