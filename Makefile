@@ -29,6 +29,7 @@ run: setup
 
 # pytest's own exit code goes through: 5 (no tests collected) fails the target.
 test: setup
+	$(VENV)/bin/lint-imports --no-cache
 	QT_QPA_PLATFORM=offscreen $(VPY) -m pytest -q $(ARGS)
 
 bench: setup

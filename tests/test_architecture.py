@@ -196,3 +196,188 @@ def test_probe_sees_a_forbidden_import():
     report = _import_in_fresh_interpreter(["fastclip_desktop.app"], CLI_FORBIDDEN)
     assert not report["errors"], report["errors"]
     assert "PySide6" in report["after"]
+
+
+# -- the engine's shape: no import circles, imports at the top ------------------------------------
+
+# Function-level imports the engine keeps, each for a measured cost or a process boundary. Any
+# other import inside a function is a hidden dependency (or hides a circle) and fails the test
+# below; move it to the top of its module, or add it here with the reason.
+DEFERRED_IMPORTS = {
+    # (module, imported name): why it is not at the top
+    ("engine.captions.source_frame", "av"): "PyAV only when a caption preview reads a frame",
+    ("engine.cut.audio_track", "numpy"): "numpy (~170 ms) only at a window's two cut points",
+    ("engine.cut.export", "engine.captions.burn_in"): "captions' Pillow/fontTools only when burning in",
+    ("engine.jobs.planner", "engine.captions.custom"): "preset lookup (~90 ms) only for captions jobs",
+    ("engine.jobs.planner", "engine.transcript.speech_model"): "faster-whisper (~200 ms) only for transcripts",
+    ("engine.jobs.pool", "multiprocessing"): "the CLI's quick commands never start a worker",
+    ("engine.jobs.pool", "multiprocessing.connection"): "the CLI's quick commands never start a worker",
+    ("engine.jobs.tasks", "engine.transcript"): "numpy (~110 ms): a worker that only cuts never loads it",
+    ("engine.jobs.tasks", "engine.captions.custom"): "Pillow, fontTools (~310 ms): only for custom presets",
+    ("engine.jobs.worker", "engine.jobs.tasks"): "the worker's entry: PyAV and the media code load there",
+    ("engine.jobs.worker", "multiprocessing.connection"): "the worker's entry",
+    ("engine.jobs.worker", "ctypes"): "parent-death signal, after the worker's PyAV import",
+    ("engine.library.clips", "shutil"): "only when a clip file is moved across file systems",
+    ("engine.library.database", "sqlite_utils"): "sqlite-utils (~100 ms) only for the first migration",
+    ("engine.library.jobs", "ctypes"): "Windows process checks only",
+    ("engine.paths", "platformdirs"): "platformdirs (~35 ms) only when no folder is configured",
+    ("engine.process", "multiprocessing"): "worker processes start only on demand",
+    ("engine.process", "multiprocessing.connection"): "worker processes start only on demand",
+    ("engine.process", "ctypes"): "parent-death signal on Linux only",
+    ("engine.process", "socket"): "only for a worker's socket pair",
+    ("engine.process", "select"): "only while waiting on a worker",
+    ("engine.transcript", "engine.transcript.transcription"): "numpy, PyAV (~200 ms) only to transcribe",
+    ("engine.transcript.speech_model", "faster_whisper"): "faster-whisper and CTranslate2 load with the model",
+    ("engine.transcript.speech_model", "tqdm"): "with the model (its lock is set before loading)",
+}
+
+
+def _resolve(node: ast.ImportFrom | ast.Import, module: str, is_package: bool) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if not node.level:
+        return [node.module or ""]
+    base = module.split(".") if is_package else module.split(".")[:-1]
+    base = base[: len(base) - (node.level - 1)]
+    target = ".".join(base + ([node.module] if node.module else []))
+    if node.module:
+        return [target]
+    return [f"{target}.{alias.name}" for alias in node.names]
+
+
+def deferred_imports(source: str, module: str, is_package: bool = False) -> list[tuple[str, int]]:
+    """Imports inside a function body of ``source``: (imported module, line)."""
+    found = []
+    for func in ast.walk(ast.parse(source)):
+        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(func):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                found += [(name, node.lineno) for name in _resolve(node, module, is_package)]
+    return found
+
+
+def test_deferred_import_checker_sees_imports_in_functions():
+    source = "import os\ndef f():\n    import numpy as np\n    from .render import x\n    from . import y\n"
+    assert deferred_imports(source, "engine.captions.font_check") == [
+        ("numpy", 3),
+        ("engine.captions.render", 4),
+        ("engine.captions.y", 5),
+    ]
+    assert deferred_imports("def f():\n    from .. import errors\n", "engine.jobs", True) == [
+        ("engine.errors", 2)
+    ]
+
+
+def test_engine_imports_inside_functions_only_where_a_cost_is_measured():
+    unexplained, seen = [], set()
+    for path in _engine_files():
+        module = _module_name(path)
+        for name, line in deferred_imports(path.read_text(encoding="utf-8"), module, path.name == "__init__.py"):
+            seen.add((module, name))
+            if (module, name) not in DEFERRED_IMPORTS:
+                unexplained.append(f"{path.relative_to(ROOT)}:{line} imports {name} inside a function")
+    assert not unexplained, "\n".join(unexplained)
+    assert set(DEFERRED_IMPORTS) <= seen, f"stale entries: {sorted(set(DEFERRED_IMPORTS) - seen)}"
+
+
+def _engine_import_graph() -> dict[str, set[str]]:
+    """Engine module -> engine modules it imports at its top (a package's __init__ is the package)."""
+    modules = {_module_name(p): p for p in _engine_files()}
+    graph: dict[str, set[str]] = {}
+    for module, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        edges: set[str] = set()
+        for node in tree.body:  # top level only: deferred imports are covered above
+            if isinstance(node, ast.If):  # `if TYPE_CHECKING:` blocks do not run
+                continue
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                for name in _resolve(node, module, path.name == "__init__.py"):
+                    while name and name not in modules:  # `from .pkg import name` -> pkg
+                        name = name.rpartition(".")[0]
+                    if name.startswith("engine") and name != module:
+                        edges.add(name)
+        graph[module] = edges
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan), each an import circle.
+
+    A package's ``__init__`` importing its own submodules is not a circle when they import their
+    siblings directly; a submodule importing its parent package is (the parent imports it back).
+    """
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return cycles
+
+
+def test_cycle_finder_finds_a_circle():
+    graph = {"a.burn_in": {"a.export"}, "a.export": {"a.burn_in"}, "a.x": {"a.export"}}
+    assert import_cycles(graph) == [["a.burn_in", "a.export"]]
+
+
+def test_engine_has_no_import_circles():
+    graph = _engine_import_graph()
+    assert graph.get("engine.cut.export")
+    assert import_cycles(graph) == []
+
+
+# -- the import-linter contracts (pyproject.toml) -------------------------------------------------
+
+
+def _lint_imports(cwd: Path, config: Path | None = None) -> subprocess.CompletedProcess:
+    command = [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"]
+    if config is not None:
+        command += ["--config", str(config)]
+    return subprocess.run(command, check=False, cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_import_linter_contracts_are_kept():
+    result = _lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_import_linter_reports_a_broken_layer(tmp_path):
+    package = tmp_path / "house"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "jobs.py").write_text("from house import media\n")
+    (package / "media.py").write_text("from house import jobs  # a lower layer reaching up\n")
+    config = tmp_path / "contracts.ini"
+    config.write_text(
+        "[importlinter]\nroot_package = house\n\n"
+        "[importlinter:contract:layers]\nname = layers\ntype = layers\nlayers =\n    house.jobs\n    house.media\n"
+    )
+    result = _lint_imports(tmp_path, config)
+    assert result.returncode != 0
+    assert "house.media -> house.jobs" in result.stdout

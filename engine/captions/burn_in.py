@@ -34,8 +34,10 @@ import numpy as np
 from PIL import Image
 
 from ..errors import FastClipError, InvalidRequest, NotFound
+from ..paths import cache_dir as default_cache_dir
 from ..progress import Progress
 from ..timeline import Window
+from ..transcript import cut_transcript, transcribe
 from . import CaptionStyle, Page, Word, get_builtin, paginate, render_caption
 
 ResolvePreset = Callable[[str], tuple[CaptionStyle, "Path | None"]]
@@ -77,8 +79,6 @@ def resolve_captions(ref: str, resolve_preset: ResolvePreset | None = None) -> t
 
 def caption_pages(transcript, windows, style: CaptionStyle) -> list[Page]:
     """The pages of a clip: ``transcript`` (the source's) cut to ``windows``, paginated for ``style``."""
-    from ..transcript import cut_transcript
-
     cut = cut_transcript(transcript, windows)
     words = [Word(w.word.strip(), w.start, w.end) for w in cut.words if w.word.strip()]
     return paginate(words, style)
@@ -86,9 +86,6 @@ def caption_pages(transcript, windows, style: CaptionStyle) -> list[Page]:
 
 def source_transcript(path: str | os.PathLike, cache_dir=None) -> Generator[Progress, None, object]:
     """The source's transcript (from the cache when it was made before), as processing Progress."""
-    from ..paths import cache_dir as default_cache_dir
-    from ..transcript import transcribe
-
     gen = transcribe(path, cache_dir=default_cache_dir() if cache_dir is None else cache_dir)
     while True:
         try:

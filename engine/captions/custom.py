@@ -26,6 +26,8 @@ from typing import Any
 
 from ..atomic import atomic_output, remove_stale_temps
 from ..errors import Conflict, Gone, InvalidRequest, NotFound, ProcessingFailed
+from ..library import Library
+from ..library.captions import new_font_id
 from .font_check import MAX_FONT_BYTES, check_font_file, font_format
 from .fonts import BUNDLED_FONTS
 from .presets import Preset, builtin_presets, get_builtin
@@ -261,8 +263,6 @@ def import_font(library, path: str | os.PathLike):
     """Import the TTF/OTF at ``path`` (at most 10 MB, checked in a worker) into the library's fonts
     folder under a generated name; return its ``CaptionFont``. The same file again returns the
     font already imported. A damaged or disguised file is an ``UnsupportedMedia`` saying why."""
-    from ..library.captions import new_font_id
-
     src = Path(path).expanduser()
     if not src.is_file():
         raise NotFound(f"no font file {src}", field="file")
@@ -329,8 +329,6 @@ class _opened:
 
     def __enter__(self):
         if self.lib is None:
-            from ..library import Library
-
             self.lib = Library()
         return self.lib
 

@@ -18,8 +18,15 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
+from fontTools.pens.boundsPen import BoundsPen
+from fontTools.ttLib import TTFont
+from PIL import Image, ImageDraw, ImageFont
+
 from ..errors import FastClipError, ProcessingFailed, UnsupportedMedia
+from ..process import in_worker
 from ..progress import Progress
+from .render import render_caption
+from .style import CaptionStyle
 
 MAX_FONT_BYTES = 10 * 1024 * 1024  # the API's caption font limit
 CHECK_SECONDS = 30  # a font the checker cannot read in this long is refused
@@ -76,8 +83,6 @@ def font_format(head: bytes) -> str:
 
 def inspect_font(path: str | Path) -> FontFacts:
     """Check the font at ``path`` (see the module doc); runs native code, so prefer :func:`check_font_file`."""
-    from fontTools.ttLib import TTFont
-
     path = Path(path)
     with open(path, "rb") as f:
         head = f.read(12)
@@ -136,8 +141,6 @@ def _inspect(font, path: Path, fmt: str) -> FontFacts:
         raise _reject("it has no Unicode character map (cmap) that maps characters to glyphs")
 
     sample = _sample(usable)
-    from fontTools.pens.boundsPen import BoundsPen
-
     inked = False
     for ch in dict.fromkeys(sample.replace(" ", "") + METRIC_CHARS):
         if ord(ch) in usable:
@@ -181,11 +184,6 @@ def _names(font) -> tuple[str, str, str]:
 
 def _draw(path: Path, sample: str) -> None:
     """Draw the sample with Pillow (FreeType) and with the caption renderer; something must show."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    from .render import render_caption
-    from .style import CaptionStyle
-
     try:
         pil_font = ImageFont.truetype(str(path), 64)
         image = Image.new("L", (64 * (len(sample) + 2), 128))
@@ -221,8 +219,6 @@ def _check_job(path: str) -> Generator[Progress, None, FontFacts]:
 def check_font_file(path: str | Path) -> FontFacts:
     """:func:`inspect_font` in a worker process: a crash, a hang or an exception in native code
     becomes an ``UnsupportedMedia`` rejection naming the file as damaged; the caller never dies."""
-    from ..process import in_worker
-
     gen = in_worker(_check_job, str(path))
     try:
         while True:

@@ -25,8 +25,9 @@ from ..media.info import MediaInfo
 from ..media.probe import Inputs
 from ..progress import Progress
 from ..timeline import Window
-from . import audio_track, video_track
+from . import audio_track, subtitle_track, video_track
 from .encoders import add_audio_stream, add_h264_stream
+from .gif import GifWriter, gif_settings
 from .plan import SegmentPlan, plan_keyframe, plan_precise
 from .request import ValidClip, output_size
 from .scan import scan_range
@@ -141,7 +142,9 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs, cap
     width, height = output_size(info, clip) if fmt.has_video else (0, 0)
     overlay = None
     if clip.captions is not None and video_kind == "encode" and clip.format == "mp4":
-        from ..captions.burn_in import prepare_overlay
+        from ..captions.burn_in import (
+            prepare_overlay,  # (only for captions: ~150 ms of a plain cut)
+        )
 
         overlay = yield from prepare_overlay(info, clip.captions, windows, (width, height),
                                              resolve_preset=captions.resolve_preset,
@@ -152,8 +155,6 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs, cap
             if fmt.has_video:
                 placed = [video_track.PlacedSegment(p, int(round(w.offset / tb))) for p, w in zip(plans, windows)]
                 if clip.format == "gif":
-                    from .gif import GifWriter, gif_settings
-
                     settings = gif_settings(*info.display_size, info.video.frame_rate or Fraction(30), clip.height)
                     sink = GifWriter(out, settings)
                     width, height = settings.width, settings.height
@@ -164,7 +165,9 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs, cap
                     _rotate(ostream, info)
                     sink = video_track.H264Sink(ostream, width, height)
                     if overlay is not None:
-                        from ..captions.burn_in import CaptionSink
+                        from ..captions.burn_in import (
+                            CaptionSink,  # (imported above already)
+                        )
 
                         sink = CaptionSink(sink, overlay)
                     sources.append(video_track.reencode_packets(vin, vstream, placed, sink))
@@ -362,8 +365,6 @@ def _subtitle_sources(info: MediaInfo, inputs: Inputs, out, windows):
     text_tracks = [s for s in info.subtitles if s.is_text_subtitle]
     if not text_tracks:
         return []
-    from . import subtitle_track
-
     sources = []
     for s in text_tracks:
         ostream = subtitle_track.add_mov_text_stream(out, inputs.get(f"sub{s.index}").streams[s.index])

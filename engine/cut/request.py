@@ -23,6 +23,7 @@ from ..formats import (
 )
 from ..media.info import MediaInfo
 from ..timeline import exact
+from .gif_rules import gif_settings
 
 MODES = CUT_MODES
 MAX_SEGMENTS = 50
@@ -96,8 +97,6 @@ def picture_size(info: MediaInfo, clip: ValidClip) -> tuple[int, int] | None:
     if not clip.has_video_output or info.video is None:
         return None
     if clip.format == "gif":
-        from .gif_rules import gif_settings
-
         s = gif_settings(*info.display_size, info.video.frame_rate or Fraction(30), clip.height)
         return s.width, s.height
     w, h = output_size(info, clip)

@@ -48,15 +48,18 @@ def job_json(job: Job, path: str | None = None) -> dict:
     ``path`` overrides where the output is said to be (the CLI names the path the user gave).
     """
     if job.kind == "clip":
-        return _output_json(job, API_CLIP_FIELDS, path)
-    if job.kind == "captions":
-        return _output_json(job, API_CAPTIONS_FIELDS, path)
-    d = {"job_id": job.job_id, "kind": job.kind, "status": job.status, "progress": job.progress,
-         "status_message": job.status_message, "file_id": job.file_id}
-    if job.status == "complete" and job.result:
-        d.update({k: v for k, v in job.result.items() if k not in d})
-    if job.error is not None:
-        d["error"] = job.error
+        d = _output_json(job, API_CLIP_FIELDS, path)
+    elif job.kind == "captions":
+        d = _output_json(job, API_CAPTIONS_FIELDS, path)
+    else:
+        d = {"job_id": job.job_id, "kind": job.kind, "status": job.status, "progress": job.progress,
+             "status_message": job.status_message, "file_id": job.file_id}
+        if job.status == "complete" and job.result:
+            d.update({k: v for k, v in job.result.items() if k not in d})
+        if job.error is not None:
+            d["error"] = job.error
+    d.update(attempts=job.attempts, created_at=job.created_at, started_at=job.started_at,
+             finished_at=job.finished_at)
     return d
 
 

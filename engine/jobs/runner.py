@@ -3,7 +3,8 @@
 Jobs are rows in the library (``engine.library``), of every kind: import, clip, captions,
 transcript. A :class:`Runner` is made of a :class:`~engine.jobs.pool.WorkerPool` (the worker
 processes), a :class:`~engine.jobs.planner.Planner` (requests into jobs), a
-:class:`~engine.jobs.recorder.Recorder` (a job's end into the library, with its webhook) and a
+:class:`~engine.jobs.recorder.Recorder` (a job's end into the library, with its webhook), a
+:class:`~engine.jobs.handover.Handover` (a claimed job into its worker's message) and a
 :class:`~engine.jobs.recovery.Recovery` (what a stopped app left). For each idle worker it claims
 the oldest pending job it was asked to run (the row names the worker's pid), checks its source
 (``gone`` when it moved or changed) and hands the job over; the worker runs it in process and
@@ -31,14 +32,11 @@ import contextlib
 import multiprocessing.connection
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
-from ..errors import Conflict, FastClipError, Gone, InvalidRequest, ProcessingFailed
+from ..errors import Conflict, FastClipError, ProcessingFailed
 from ..library import Job, Library
 from ..library.jobs import ENDED, JOB_KINDS, RUNNING
-from ..naming import unique_path
-from ..paths import cache_dir
-from .payloads import media_payload
+from .handover import Handover
 from .planner import Planner
 from .pool import StartedWorker, Worker, WorkerPool, crash_message
 from .recorder import JobUpdate, OnEvent, Recorder, SourceFacts
@@ -70,6 +68,7 @@ class Runner:
         self.recorder = Recorder(library, self.facts, self._emit)
         self.planner = Planner(library, self.facts, self._probe, self._run_jobs)
         self.recovery = Recovery(library, self.pool)
+        self.handover = Handover(library, self.planner)
         self._status: dict[str, str] = {}  # job_id -> last known status, of the jobs being waited for
         self._on_event: OnEvent | None = None
         self._job_seconds: list[float] = []  # how long the last jobs took here
@@ -318,57 +317,20 @@ class Runner:
         w.job, w.written_status, w.written_at = job, "downloading", time.monotonic()
         w.started_at, w.timed = w.written_at, w.ready
         try:
-            msg = self._message_for(w, job)
+            msg = self.handover.message(job)
         except FastClipError as e:
             job, out = self._release(w)
             self.recorder.failed(job, out, e)
             return
-        if msg is not None:
-            w.send(msg)
-
-    def _message_for(self, w: Worker, job: Job):
-        """What to send the worker for ``job`` (None: it ended here); raises when it cannot start."""
-        lib = self.library
-        if job.kind == "import":
-            media = lib.get_media(job.file_id)
-            if media.status == "ready":  # imported meanwhile, by another job or process
-                self._release(w)
-                self.recorder.ended(lib.complete_job(job.job_id, result=media_payload(media)), None)
-                return None
-            if media.status == "failed":  # a failed import's job, retried: the file again
-                if lib.add_media(media.path).file_id != media.file_id:
-                    raise Gone(f"{media.filename} has changed since it was imported; import it again "
-                               f"({media.path})", field="file_id")
-            lib.mark_media_processing(job.file_id)
-            lib.update_job(job.job_id, "processing", 10, "analyzing")
+        if isinstance(msg, Job):  # nothing to run: it ended here
+            self._release(w)
+            self.recorder.ended(msg, None)
+            return
+        if msg[0] == "import":
             w.written_status = "processing"
-            return ("import", job.job_id, job.file_id, media.path)
-        spec = {"cache_dir": str(cache_dir()), **job.request, "library": str(lib.path)}
-        if job.kind == "clip":
-            spec["path"] = lib.check_source(job.file_id).path  # Conflict (not ready), Gone (moved, changed)
-        elif job.kind == "captions":
-            if job.request.get("clip_id"):
-                clip = self.planner.caption_clip(job.request["clip_id"])  # expired, moved since?
-                spec.update(path=clip.path, source_key=f"clip:{clip.clip_id}")
-            else:
-                spec.update(path=lib.check_source(job.file_id).path, source_key=job.file_id)
-        elif job.kind == "transcript":
-            spec["path"] = lib.check_source(job.file_id).path
         else:
-            raise InvalidRequest(f"this runner does not run {job.kind} jobs", field="kind")
-        if "out" in spec:
-            spec["out"] = w.out = self._output_path(spec["out"])
-        return (job.kind, job.job_id, spec)
-
-    def _output_path(self, out: str) -> str:
-        """The planned path; in the clips folder, another name if a live clip holds it (a planned
-        path is overwritten otherwise: it is this job's own file from an interrupted attempt)."""
-        p = Path(out)
-        with contextlib.suppress(OSError, ValueError):
-            if p.exists() and p.resolve().is_relative_to(self.library.clips_dir.resolve()) \
-                    and self.library.clip_for_path(p) is not None:
-                return str(unique_path(p.parent, p.name))
-        return out
+            w.out = msg[2].get("out")
+        w.send(msg)
 
     # -- closing ------------------------------------------------------------------------------------
 

@@ -7,7 +7,9 @@ between jobs to make the next one fast: the probe of each source and the open co
 the last one, including one opened before the first job asked for it (``open_early``).
 
 This module is the worker's: it imports PyAV (through the cut and the media modules) at once, so
-the job runner's host (the CLI, the GUI) never imports it.
+the job runner's host (the CLI, the GUI) never imports it. The captions code (Pillow, fontTools:
+~310 ms) and the transcript code (numpy, ~110 ms) are imported by the first job that needs them,
+so a worker that only cuts starts without them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import contextlib
 import os
 from collections import OrderedDict
 
-from ..captions.custom import resolve_preset
 from ..cut.export import export_clip
 from ..cut.outputs import needs_frame_facts
 from ..cut.request import (
@@ -30,7 +31,6 @@ from ..errors import FastClipError, InvalidRequest
 from ..library import Library
 from ..media.probe import Inputs, probe, with_frame_facts
 from ..progress import drain, relay
-from ..transcript import forget_transcript, overall_fraction, progress_message, transcribe
 
 MAX_CACHED_INFOS = 32
 _EARLY = object()  # the key of a container opened before a job asked for it (``open_early``)
@@ -155,6 +155,13 @@ def run_captions(sources: Sources, spec: dict, report, writing) -> dict:
 def run_transcript(spec: dict, report) -> dict:
     """The source's transcript, into the transcript cache (where front ends read it); the result
     says what it holds."""
+    from ..transcript import (
+        forget_transcript,
+        overall_fraction,
+        progress_message,
+        transcribe,
+    )
+
     report("downloading", 0, "reading the source")
     options = {"cache_dir": spec["cache_dir"], "model_path": spec.get("model_path"), "language": spec.get("language")}
     if spec.get("fresh"):  # listen again (the new transcript replaces the cached one)
@@ -196,6 +203,8 @@ def _export(sources: Sources, key: str, path: str, info, clip, spec: dict, repor
 
 def _library_presets(library_path: str | None):
     """A caption-preset resolver that knows the library's custom presets (``preset:<id>``)."""
+    from ..captions.custom import resolve_preset
+
     def resolve(ref: str):
         with Library(library_path) as lib:
             return resolve_preset(ref, lib)

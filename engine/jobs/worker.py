@@ -141,10 +141,10 @@ class Worker:
 
 
 class Reporter:
-    """Sends a running job's progress and raises Cancelled when the runner says so: a new status or
-    message at once; a new percentage, and a look for the runner's cancel, at most every
-    PROGRESS_SEND_S (an export steps up to a hundred times however short it is, and each look and
-    message costs both processes)."""
+    """Sends a running job's progress and raises Cancelled when the runner says so: a new status at
+    once; a new percentage or message, and a look for the runner's cancel, at most every
+    PROGRESS_SEND_S (an export steps up to a hundred times however short it is, a transcription
+    says each sentence it hears, and each look and message costs both processes)."""
 
     def __init__(self, conn, job_id: str):
         self.conn, self.job_id = conn, job_id
@@ -153,7 +153,7 @@ class Reporter:
 
     def __call__(self, status: str, progress: int, message: str) -> None:
         now = time.monotonic()
-        news = self.sent is None or (status, message) != (self.sent[0], self.sent[2])
+        news = self.sent is None or status != self.sent[0]
         if not news and now - self.checked_at < PROGRESS_SEND_S:
             return
         self.checked_at = now

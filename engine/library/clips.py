@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable
 from fractions import Fraction
 from pathlib import Path
 
-from ..errors import Conflict, Gone, InvalidRequest, NotFound
+from ..atomic import atomic_output
+from ..errors import Conflict, Gone, InvalidRequest, NotFound, ProcessingFailed
 from ..formats import canonical_format
 from .database import Database, check_page, iso, iso_after
 from .rows import BulkDeleted, Clip
@@ -130,10 +131,7 @@ class ClipRecords:
         written atomically. The copy is the user's: not recorded, never expired. Raises NotFound,
         Gone (expired, or its file moved or deleted), InvalidRequest (it would overwrite the clip
         itself) or ProcessingFailed (it cannot be written)."""
-        import shutil
-
-        from ..atomic import atomic_output
-        from ..errors import ProcessingFailed
+        import shutil  # (here: 17 ms that every other command of the CLI would pay)
 
         clip = self.get_clip(clip_id)
         src = Path(clip.path)

@@ -22,13 +22,8 @@ from pathlib import PurePath
 
 from ..errors import Conflict, FastClipError, InvalidRequest, NotFound
 from .database import Database, check_page, iso
-from .rows import Clip, Job
+from .rows import ENDED, JOB_KINDS, RUNNING, STATUSES, Clip, Job  # noqa: F401 (re-exported)
 
-JOB_KINDS = ("clip", "transcript", "captions", "import")
-# The API's job statuses, in the order a job goes through them; the one definition of them.
-RUNNING = ("downloading", "processing", "uploading")
-ENDED = ("complete", "failed")
-STATUSES = ("pending", *RUNNING, *ENDED)
 APP_STOPPED = "the app stopped while this job was running"
 # Who claimed a job: its pid can be reused by a later process (always so in a container), this not.
 PROCESS_TOKEN = secrets.token_hex(8)

@@ -17,7 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import Conflict, FastClipError, Gone, InvalidRequest, NotFound, UnsupportedMedia
+from ..errors import (
+    Conflict,
+    FastClipError,
+    Gone,
+    InvalidRequest,
+    NotFound,
+    UnsupportedMedia,
+)
 from ..media.signature import AUDIO_CONTAINERS, check_signature
 from ..timeline import clock_text
 from .database import Database, check_page, iso

@@ -108,6 +108,13 @@ class BulkDeleted:
     not_found: tuple[str, ...]
 
 
+JOB_KINDS = ("clip", "transcript", "captions", "import")
+# The API's job statuses, in the order a job goes through them; the one definition of them.
+RUNNING = ("downloading", "processing", "uploading")
+ENDED = ("complete", "failed")
+STATUSES = ("pending", *RUNNING, *ENDED)
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     """A unit of background work, with the API's status model."""
@@ -131,7 +138,7 @@ class Job:
 
     @property
     def ended(self) -> bool:
-        return self.status in ("complete", "failed")
+        return self.status in ENDED
 
     @classmethod
     def from_row(cls, r: dict) -> Job:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -241,8 +242,6 @@ def with_frame_facts(info: MediaInfo, container) -> MediaInfo:
     """``info`` with what only a decoded video frame tells (rotation), for a non-thorough probe."""
     if info.video is None:
         return info
-    from dataclasses import replace
-
     try:
         container.seek(0, backward=True)  # the probe left it at the end
     except av.error.FFmpegError:
@@ -354,6 +353,4 @@ def _check_not_truncated(p: Path, container, duration: Fraction) -> None:
 
 
 def _replace(s: StreamInfo, **changes) -> StreamInfo:
-    from dataclasses import replace
-
     return replace(s, **changes)

@@ -27,19 +27,11 @@ from ..media.signature import check_signature
 from ..progress import Progress
 from ..timeline import clock_text
 from .audio import SAMPLE_RATE, decode_audio
-from .cache import TranscriptCache
+from .cached import BEAM_SIZE, cache_entry
 from .document import Segment, Transcript, ms
-from .speech_model import (
-    check_not_forked,
-    load_model,
-    model_fingerprint,
-    resolve_model_path,
-)
+from .speech_model import check_not_forked, load_model, resolve_model_path
 from .words import RawWord, repair_segment
 
-BEAM_SIZE = 5
-# Bump when anything below changes what a transcript of the same audio would be.
-OPTIONS = f"faster-whisper;int8;beam={BEAM_SIZE};vad=silero;words;repair-v1"
 # What CTranslate2 and onnxruntime raise when recognition fails (out of memory included).
 _RECOGNITION_ERRORS = (RuntimeError, ValueError, OSError, MemoryError)
 
@@ -69,35 +61,6 @@ def progress_message(p: Progress) -> str:
     return p.message or p.stage
 
 
-def cached_transcript(
-    source: str | os.PathLike,
-    *,
-    cache_dir: str | os.PathLike,
-    model_path: str | os.PathLike | None = None,
-    language: str | None = None,
-) -> Transcript | None:
-    """The transcript ``transcribe`` would return from its cache for ``source``, or None: it only
-    reads the cache (about 1 MiB of the source is read to know it), never decodes nor loads a model.
-    For a front end that shows a transcript as soon as its file opens. Raises NotFound /
-    UnsupportedMedia as ``transcribe`` does for a missing or non-media source."""
-    cache, key = _cache_entry(source, cache_dir, model_path, language)
-    return cache.get(key)
-
-
-def forget_transcript(source: str | os.PathLike, *, cache_dir: str | os.PathLike,
-                      model_path: str | os.PathLike | None = None, language: str | None = None) -> None:
-    """Drop ``source``'s cached transcript, so the next ``transcribe`` listens again."""
-    cache, key = _cache_entry(source, cache_dir, model_path, language)
-    cache.path(key).unlink(missing_ok=True)
-
-
-def _cache_entry(source, cache_dir, model_path, language) -> tuple[TranscriptCache, str]:
-    src = Path(source)
-    check_signature(src)
-    cache = TranscriptCache(cache_dir)
-    return cache, cache.key(src, model_fingerprint(resolve_model_path(model_path)), OPTIONS, language or "")
-
-
 def transcribe(
     source: str | os.PathLike,
     *,
@@ -123,8 +86,7 @@ def transcribe(
     folder = resolve_model_path(model_path)
     cache = key = None
     if cache_dir is not None:
-        cache = TranscriptCache(cache_dir)
-        key = cache.key(src, model_fingerprint(folder), OPTIONS, language or "")
+        cache, key = cache_entry(src, cache_dir, folder, language)
         hit = cache.get(key)
         if hit is not None:
             yield Progress("cached", 1, 1, "transcript found in the cache")

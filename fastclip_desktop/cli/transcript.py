@@ -82,10 +82,13 @@ def _clip_windows(clip, library):
 
 
 def cmd_transcript(args) -> int:
-    from .session import with_runner
+    from engine import StartedWorker
 
     fmt = _format(args)
-    return with_runner(lambda lib, runner: _transcribe(lib, runner, args, fmt), workers=1)
+    early = StartedWorker.early(source=args.source)  # a fork of this still clean process (see clip)
+    from .session import with_runner
+
+    return with_runner(lambda lib, runner: _transcribe(lib, runner, args, fmt), workers=1, adopt=[early])
 
 
 def _transcribe(lib, runner, args, fmt: str) -> int:

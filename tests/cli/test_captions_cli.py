@@ -199,14 +199,14 @@ def test_a_clip_captioned_to_a_file_of_yours_is_recorded_and_never_expires(talk,
     assert new["source_file_id"] == original["file_id"]
 
 
-def test_an_expired_clip_is_gone(talk):
+def test_an_expired_clip_is_not_found(talk):
     clip = make_clip(talk, "--start", "1", "--end", "2")
     # its time has passed (clip_ttl_hours is at least 0.01 h, too long to wait for here)
     with sqlite3.connect(Path(os.environ["FASTCLIP_HOME"]) / "library.db") as db:
         db.execute("UPDATE clips SET expires_at = '2000-01-01T00:00:00Z' WHERE clip_id = ?", (clip["clip_id"],))
     db.close()
     r = fastclip("captions", "--clip", clip["clip_id"], "--preset", KARAOKE)
-    assert r.returncode == 2 and "gone [clip_id]" in r.stderr, r.stderr
+    assert r.returncode == 2 and "not_found [clip_id]" in r.stderr and "expired" in r.stderr, r.stderr
     assert clip_count() == 1
 
 

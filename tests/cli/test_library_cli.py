@@ -99,8 +99,11 @@ def test_a_failed_import_keeps_its_row_with_the_reason(talk, tmp_path):
     assert shown["status"] == "failed" and shown["error"] == m["error"]
     refused("unsupported_media", "clip", bad, "--end", "1")  # using it: the import's reason
     refused("not_found", "import", tmp_path / "nope.mp4")
-    r = refused("unsupported_media", "import", media.text_file(tmp_path / "notes.mp4"))
-    assert "text file" in r.stderr
+    r = fastclip("import", media.text_file(tmp_path / "notes.mp4"), "--json")  # not media: a failed upload
+    [notes] = lines(r)
+    assert r.returncode == 1 and notes["status"] == "failed" and "text file" in notes["error"]
+    listed = lines(ok("media", "list", "--json"))[0]["data"]
+    assert {m["filename"]: m["status"] for m in listed}["notes.mp4"] == "failed"
     r = fastclip("import", talk, tmp_path / "nope.mp4", "--json")  # one good, one refused: exit 2, both reported
     assert r.returncode == 2 and [x["status"] for x in lines(r)] == ["ready", "rejected"]
 
@@ -220,7 +223,7 @@ def test_clips_export_copies_a_clip_to_a_place_of_the_users(talk, tmp_path):
     refused("not_found", "clips", "export", "00000000-0000-0000-0000-000000000000", "-o", folder)
 
 
-def test_an_expired_clip_is_swept_and_gone(talk, tmp_path):
+def test_an_expired_clip_is_swept_and_not_found(talk, tmp_path):
     jobs = lines(ok("clip", talk, "--segment", "0-1", "--segment", "1-2", "--mode", "keyframe", "--json"))
     old, kept = jobs
     ok("clips", "pin", kept["clip_id"])
@@ -231,10 +234,10 @@ def test_an_expired_clip_is_swept_and_gone(talk, tmp_path):
     listed = lines(ok("clips", "list", "--json"))[0]  # start-up sweeps
     assert [c["clip_id"] for c in listed["data"]] == [kept["clip_id"]]
     assert not Path(old["path"]).exists() and Path(kept["path"]).exists()
-    r = refused("gone", "clips", "show", old["clip_id"])
+    r = refused("not_found", "clips", "show", old["clip_id"])  # as the API: 404 for an expired clip
     assert "expired" in r.stderr
-    refused("gone", "clips", "export", old["clip_id"], "-o", tmp_path)
-    refused("gone", "clip", old["clip_id"], "--end", "0.5")
+    refused("not_found", "clips", "export", old["clip_id"], "-o", tmp_path)
+    refused("not_found", "clip", old["clip_id"], "--end", "0.5")
     expired = lines(ok("clips", "list", "--all", "--json"))[0]["data"]
     assert {c["clip_id"]: c["status"] for c in expired}[old["clip_id"]] == "expired"
 

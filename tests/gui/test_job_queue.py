@@ -107,7 +107,7 @@ def test_a_dropped_folder_is_imported_as_the_media_files_inside_it(qtbot, queue,
     assert answered == token
     row, refused, nothing = results
     assert isinstance(row, Media) and Path(row.path) == video.resolve() and row.status == "pending"
-    assert isinstance(refused, UnsupportedMedia) and refused.field == "source" and "text file" in str(refused)
+    assert isinstance(refused, Media) and refused.status == "failed" and "text file" in refused.error  # a failed upload
     assert isinstance(nothing, UnsupportedMedia) and "no media files" in str(nothing)
 
     [job_id] = {u.job_id for u in updates.seen if u.kind == "import"} or [None]

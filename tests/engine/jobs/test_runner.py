@@ -314,7 +314,7 @@ def test_start_up_sweeps_expired_clips(talk, tmp_path):
         with Runner(lib, workers=1) as runner:
             assert [c.clip_id for c in runner.expired] == [lose.clip_id]
         assert not Path(lose.path).exists() and Path(keep.path).exists()
-        with pytest.raises(Gone, match="expired"):
+        with pytest.raises(NotFound, match="expired"):  # as the API: 404 for an expired clip
             lib.get_clip(lose.clip_id)
         assert ("clip.expired", lose.clip_id) in [(e, p["clip_id"]) for e, p in events(lib, hook)
                                                    if e == "clip.expired"]

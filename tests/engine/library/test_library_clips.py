@@ -9,7 +9,7 @@ from fractions import Fraction
 import pytest
 
 from engine.cut.export import ClipResult
-from engine.errors import Conflict, Gone, InvalidRequest, NotFound
+from engine.errors import Conflict, InvalidRequest, NotFound
 from engine.library import Library
 from engine.media.probe import probe
 from tests.engine.library import test_library as base
@@ -271,17 +271,17 @@ def test_the_sweep_expires_unpinned_library_clips_only(lib, library_clip, user_c
     assert {c.clip_id for c in lib.list_clips()} == {pinned.clip_id, mine.clip_id}
 
 
-def test_an_expired_clip_is_gone(lib, library_clip, clock):
+def test_an_expired_clip_is_not_found(lib, library_clip, clock):
     c = library_clip()
     clock.advance(hours=25)
-    with pytest.raises(Gone, match="expired") as e:  # past its time, before any sweep
+    with pytest.raises(NotFound, match="expired") as e:  # past its time, before any sweep
         lib.get_clip(c.clip_id)
-    assert e.value.code == "gone"
+    assert e.value.code == "not_found"  # as the API: 404 for an expired clip (410 is an expired upload)
     assert lib.list_clips() == [] and lib.count_clips() == 0
     assert [x.clip_id for x in lib.list_clips(include_expired=True)] == [c.clip_id]
     lib.sweep_expired()
     for call in (lib.get_clip, lib.pin_clip, lib.unpin_clip, lambda i: lib.rename_clip(i, "t")):
-        with pytest.raises(Gone):
+        with pytest.raises(NotFound):
             call(c.clip_id)
     assert lib.delete_clip(c.clip_id).status == "expired"  # forgetting it is still allowed
 

@@ -78,13 +78,17 @@ def test_importing_a_failed_import_again_queues_it_again(lib, tmp_path):
 def test_add_media_checks_the_file_first(lib, tmp_path):
     with pytest.raises(NotFound):
         lib.add_media(tmp_path / "nope.mp4")
-    with pytest.raises(UnsupportedMedia, match="empty"):
-        lib.add_media(make_file(tmp_path, "empty.mp4", size=0, head=b""))
-    with pytest.raises(UnsupportedMedia):
-        lib.add_media(make_file(tmp_path, "notes.mp4", head=b"%PDF-1.7\n"))
     with pytest.raises(UnsupportedMedia):
         lib.add_media(tmp_path)
-    assert lib.count_media() == 0
+    assert lib.count_media() == 0  # a missing path or a folder: nothing to record
+    # a file that is not media, or empty, is recorded as a failed upload with its reason (as the
+    # API's validation after an upload does), and importing it again gives the same row
+    empty = lib.add_media(make_file(tmp_path, "empty.mp4", size=0, head=b""))
+    pdf = lib.add_media(make_file(tmp_path, "notes.mp4", head=b"%PDF-1.7\n"))
+    assert (empty.status, pdf.status) == ("failed", "failed")
+    assert "empty" in empty.error and "PDF" in pdf.error
+    assert [m.file_id for m in lib.list_media(status="failed")] == [pdf.file_id, empty.file_id]
+    assert lib.add_media(tmp_path / "notes.mp4").file_id == pdf.file_id and lib.count_media() == 2
 
 
 def test_the_upload_size_limit_is_5_gb_by_default(lib, tmp_path):
