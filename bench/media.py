@@ -8,7 +8,13 @@ every whole second.
 
     python bench/media.py            # make (or reuse) the 20-minute source
     python bench/media.py --quick    # the 2-minute source used by `run.py --quick`
+    python bench/media.py --long     # the 2-hour source of `bench_gui.py --long`
     python bench/media.py --force    # regenerate even if a cached copy exists
+
+The 2-hour source (a long film, a stream recording) is made cheaply: two minutes are encoded the
+same way at a low bitrate (~1.2 Mbit/s), then repeated with ffmpeg's concat demuxer and stream
+copy, so it costs about one 2-minute encode. Its burnt-in timer therefore counts within the
+2-minute loop (mm:ss of the loop), not the whole file; mpv and the engine see one continuous file.
 
 A cached file is reused only if its sidecar JSON records the same recipe and size.
 Generation runs at lower CPU priority (nice 10) so it does not starve other work.
@@ -58,14 +64,30 @@ FONT_CANDIDATES = (
 class SourceSpec:
     name: str
     duration_s: int
+    # > 0: encode this many seconds once, then repeat them by stream copy up to duration_s
+    # (a whole number of loops; 120 s is a whole number of AAC frames at 48 kHz and of GOPs)
+    loop_s: int = 0
+    # a cap on the video bitrate (x264 VBV), for a long file that should stay small on disk
+    video_maxrate_kbps: int = 0
 
     @property
     def path(self) -> Path:
         return MEDIA_DIR / self.name
 
+    @property
+    def encoded_s(self) -> int:
+        """Seconds the x264 encode makes: the whole file, or one loop of it."""
+        return self.loop_s or self.duration_s
+
+    @property
+    def loops(self) -> int:
+        return self.duration_s // self.loop_s if self.loop_s else 1
+
 
 FULL = SourceSpec("src_20min_1080p30_h264_aac.mp4", 20 * 60)
 QUICK = SourceSpec("src_2min_1080p30_h264_aac.mp4", 2 * 60)
+# issue #10 "long files": 2 hours of 1080p30, a 2-minute loop at ~1.2 Mbit/s (~1.2 GB)
+LONG = SourceSpec("src_2h_1080p30_h264_aac.mp4", 2 * 3600, loop_s=120, video_maxrate_kbps=1200)
 
 
 def spec_for(quick: bool) -> SourceSpec:
@@ -98,7 +120,10 @@ def _timer_font(ffmpeg: str) -> str | None:
 
 
 def generate_command(ffmpeg: str, spec: SourceSpec, out: Path) -> list[str]:
-    d = spec.duration_s
+    """The x264 + AAC encode: the whole file, or for a looped spec its one loop."""
+    d = spec.encoded_s
+    rate = (["-maxrate", f"{spec.video_maxrate_kbps}k", "-bufsize", f"{2 * spec.video_maxrate_kbps}k"]
+            if spec.video_maxrate_kbps else [])
     video = "format=yuv420p"
     font = _timer_font(ffmpeg)
     if font:
@@ -115,15 +140,28 @@ def generate_command(ffmpeg: str, spec: SourceSpec, out: Path) -> list[str]:
         "-filter_complex", f"[0:v]{video}[v];[1:a][2:a]amerge=inputs=2[a]",
         "-map", "[v]", "-map", "[a]",
         "-c:v", "libx264", "-preset", X264_PRESET, "-crf", str(X264_CRF),
-        "-profile:v", "high", "-pix_fmt", "yuv420p", "-x264-params", X264_PARAMS,
+        *rate, "-profile:v", "high", "-pix_fmt", "yuv420p", "-x264-params", X264_PARAMS,
         "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ac", "2",
         "-t", str(d), "-movflags", "+faststart", "-f", "mp4", "-y", str(out),
     ]
 
 
-def _recipe(command: list[str]) -> dict:
-    # The command without the executable and output paths, which vary by machine/run.
-    return {"version": RECIPE_VERSION, "args": command[1:-1]}
+def concat_command(ffmpeg: str, listing: Path, out: Path) -> list[str]:
+    """Join the loops listed in ``listing`` (the concat demuxer's format) by stream copy."""
+    return [
+        ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
+        "-f", "concat", "-safe", "0", "-i", str(listing),
+        "-map", "0", "-c", "copy", "-movflags", "+faststart", "-f", "mp4", "-y", str(out),
+    ]
+
+
+def _recipe(ffmpeg: str, spec: SourceSpec) -> dict:
+    # The commands without the executable and the file paths, which vary by machine/run.
+    recipe = {"version": RECIPE_VERSION, "args": generate_command(ffmpeg, spec, spec.path)[1:-1]}
+    if spec.loop_s:
+        concat = concat_command(ffmpeg, Path("list"), spec.path)
+        recipe["concat"] = {"loops": spec.loops, "args": [a for a in concat[1:-1] if a != "list"]}
+    return recipe
 
 
 def _sidecar(spec: SourceSpec) -> Path:
@@ -137,18 +175,19 @@ def cached_info(spec: SourceSpec, ffmpeg: str) -> dict | None:
         size = spec.path.stat().st_size
     except (OSError, ValueError):
         return None
-    expected = _recipe(generate_command(ffmpeg, spec, spec.path))
+    expected = _recipe(ffmpeg, spec)
     if info.get("recipe") != expected or info.get("size_bytes") != size:
         return None
     return info
 
 
-def ensure_source(quick: bool = False, force: bool = False, log=print) -> tuple[Path, dict]:
-    """Return (path, info) of the benchmark source, generating it if needed."""
+def ensure_source(quick: bool = False, force: bool = False, log=print,
+                  spec: SourceSpec | None = None) -> tuple[Path, dict]:
+    """Return (path, info) of the benchmark source (``spec``, default by ``quick``), generating it if needed."""
     ffmpeg = find_ffmpeg()
     if not ffmpeg:
         raise RuntimeError("ffmpeg not found on PATH (or set $FFMPEG)")
-    spec = spec_for(quick)
+    spec = spec or spec_for(quick)
     info = None if force else cached_info(spec, ffmpeg)
     if info is not None:
         return spec.path, info
@@ -156,39 +195,57 @@ def ensure_source(quick: bool = False, force: bool = False, log=print) -> tuple[
     MEDIA_DIR.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_partials(spec)
     partial = MEDIA_DIR / f".{spec.name}.{os.getpid()}.partial"
-    command = generate_command(ffmpeg, spec, partial)
+    loop = MEDIA_DIR / f".{spec.name}.{os.getpid()}.loop.partial"
+    listing = MEDIA_DIR / f".{spec.name}.{os.getpid()}.list.partial"
+    command = generate_command(ffmpeg, spec, loop if spec.loop_s else partial)
+    commands = [command]
+    if spec.loop_s:
+        commands.append(concat_command(ffmpeg, listing, partial))
     progress = ["-stats"] if sys.stderr.isatty() else ["-nostats"]
     log(f"generating {spec.path} ({spec.duration_s} s) at nice 10; this can take minutes")
-    log("  " + shlex.join(command))
+    for c in commands:
+        log("  " + shlex.join(c))
     started = time.perf_counter()
     try:
-        subprocess.run(
-            command[:1] + progress + command[1:],
-            check=True,
-            preexec_fn=_lower_priority if os.name == "posix" else None,
-        )
+        for c in commands:
+            if c is not command:  # the concat step: the loop, as many times as it takes
+                listing.write_text(f"file '{_escape_concat_path(loop)}'\n" * spec.loops)
+            subprocess.run(
+                c[:1] + progress + c[1:],
+                check=True,
+                preexec_fn=_lower_priority if os.name == "posix" else None,
+            )
         elapsed = time.perf_counter() - started
         os.replace(partial, spec.path)
     finally:
-        partial.unlink(missing_ok=True)
+        for f in (partial, loop, listing):
+            f.unlink(missing_ok=True)
     size = spec.path.stat().st_size
     info = {
-        "recipe": _recipe(command),
+        "recipe": _recipe(ffmpeg, spec),
         "command": command[:-1] + [str(spec.path)],
         "duration_s": spec.duration_s,
         "size_bytes": size,
         "bitrate_kbps": round(size * 8 / spec.duration_s / 1000),
         "generation_seconds": round(elapsed, 1),
     }
+    if spec.loop_s:
+        info["command"] = command  # the loop's encode; the concat step repeats it
+        info["concat_command"] = commands[1][:-1] + [str(spec.path)]
+        info["loops"] = spec.loops
     _sidecar(spec).write_text(json.dumps(info, indent=2) + "\n")
     log(f"  done in {elapsed:.0f} s: {size / 1e6:.0f} MB, {info['bitrate_kbps']} kbit/s overall")
     return spec.path, info
 
 
+def _escape_concat_path(path: Path) -> str:
+    return str(path).replace("'", "'\\''")  # the concat demuxer's quoting: ' -> '\''
+
+
 def _remove_abandoned_partials(spec: SourceSpec) -> None:
     """Delete partial files left by a generator that was killed (its pid is gone)."""
     for partial in MEDIA_DIR.glob(f".{spec.name}.*.partial"):
-        pid = partial.name.removeprefix(f".{spec.name}.").removesuffix(".partial")
+        pid = partial.name.removeprefix(f".{spec.name}.").removesuffix(".partial").split(".")[0]
         if pid.isdigit() and not _pid_alive(int(pid)):
             partial.unlink(missing_ok=True)
 
@@ -236,10 +293,11 @@ def probe_summary(path: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="the 2-minute source instead of the 20-minute one")
+    parser.add_argument("--long", action="store_true", help="the 2-hour source (bench_gui.py --long)")
     parser.add_argument("--force", action="store_true", help="regenerate even if a valid cached copy exists")
     args = parser.parse_args(argv)
     try:
-        path, info = ensure_source(quick=args.quick, force=args.force)
+        path, info = ensure_source(quick=args.quick, force=args.force, spec=LONG if args.long else None)
     except (RuntimeError, subprocess.CalledProcessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
