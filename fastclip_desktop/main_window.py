@@ -12,8 +12,9 @@ session, saved to the library as it changes and put back when the file opens aga
 or a later one. Opening a file that cannot be opened leaves everything as it was and says why in
 the editor. The export panel gets the open import's MediaInfo (probed by the job runner's worker)
 and the editor's segments; its requests go to the job queue, whose refusals come back to it.
-Where the panels go and how big the window is: ``window_layout``; the layout is saved in
-desktop.ini, and View → Reset layout brings the default back.
+Where the panels go and how big the window is: ``window_docks`` (with the numbers in
+``window_layout``); the layout is saved in desktop.ini, and View → Reset layout brings the default
+back. The menu bar: ``window_menus``.
 """
 
 from __future__ import annotations
@@ -21,22 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, Qt, QTimer
-from PySide6.QtGui import (
-    QAction,
-    QDragEnterEvent,
-    QDropEvent,
-    QGuiApplication,
-    QKeySequence,
-)
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QFileDialog,
-    QMainWindow,
-    QScrollArea,
-    QTabWidget,
-    QWidget,
-)
+from PySide6.QtCore import QMimeData, QTimer
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QScrollArea, QTabWidget, QWidget
 
 from engine import Dispatcher, FastClipError, Library, Media
 
@@ -50,17 +38,9 @@ from .jobs_panel.panel import JobsPanel
 from .library_panel.panel import LibraryPanel
 from .settings_dialog import SettingsDialog
 from .transcript_panel.panel import TranscriptPanel
-from .window_layout import (
-    EXPORT_SHARE,
-    JOBS_COMPACT,
-    JOBS_OPEN_MAX,
-    JOBS_OPEN_SHARE,
-    MIN_WINDOW,
-    DockPage,
-    fitted,
-    pulled_in,
-    side_widths,
-)
+from .window_docks import WindowDocks
+from .window_layout import MIN_WINDOW
+from .window_menus import add_menus
 from .worker_adapter import WorkerAdapter
 
 APP_NAME = "FastClip Desktop"
@@ -68,7 +48,6 @@ OPEN_FILTER = ("Media files (*.mp4 *.mov *.avi *.mkv *.webm *.m4v *.flv *.mp3 *.
                "*.m4a *.wma);;All files (*)")
 POSITION_TO_TRANSCRIPT_MS = 100  # the current word follows playback this often
 STATUS_MS = 5000  # the status bar's notes go away: it never shows stale work
-SIDE_DOCKS = ("library", "export", "segments", "transcript")  # the editor's: the studio takes their room
 
 
 def local_paths(mime: QMimeData) -> list[Path]:
@@ -110,16 +89,19 @@ class MainWindow(QMainWindow):
         self.studio_page.setFrameShape(QScrollArea.Shape.NoFrame)
         self.tabs.addTab(self.studio_page, "Caption Studio")
         self.setCentralWidget(self.tabs)
-        self.docks = {
-            "library": self._dock("Library", self.library_panel),
-            "export": self._dock("Export", self.export_panel),
-            "segments": self._dock("Segments", self.editor.segment_list),
-            "transcript": self._dock("Transcript", self.transcript_panel),
-            "jobs": self._dock("Jobs", self.jobs_panel),
-        }
-        self._hidden_for_studio: list[str] = []
+        self.dock_layout = WindowDocks(self, {
+            "library": ("Library", self.library_panel),
+            "export": ("Export", self.export_panel),
+            "segments": ("Segments", self.editor.segment_list),
+            "transcript": ("Transcript", self.transcript_panel),
+            "jobs": ("Jobs", self.jobs_panel),
+        })
+        self.docks = self.dock_layout.docks
         self._frame_fitted = False
-        self._menus()
+        actions = add_menus(self, open_media=self.choose_files, open_settings=self.open_settings,
+                            reset_layout=self.reset_layout, undo_group=self.sessions.undo_group,
+                            docks=self.docks.values())
+        self.open_action, self.reset_layout_action = actions.open, actions.reset_layout
         self._restoring = False  # a file's state is being put back: that is no edit to save
         self._connect()
         self._position_timer = QTimer(self)
@@ -127,42 +109,9 @@ class MainWindow(QMainWindow):
         self._position_timer.timeout.connect(
             lambda: self.transcript_panel.set_position(self.editor.controller.position))
         self._position_timer.start()
-        self._place()
+        self.dock_layout.place(self.app_settings)
 
     # -- composition --------------------------------------------------------------------------------
-
-    def _dock(self, title: str, widget: QWidget) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock-{title.lower().replace(' ', '-')}")  # saveState needs names
-        dock.setWidget(DockPage(widget))  # its content never widens it
-        return dock
-
-    def _menus(self) -> None:
-        self.open_action = QAction("&Open media…", self)
-        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.open_action.triggered.connect(self.choose_files)
-        settings = QAction("&Settings…", self)
-        settings.setShortcut(QKeySequence.StandardKey.Preferences)
-        settings.triggered.connect(self.open_settings)
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addActions([self.open_action, settings])
-        file_menu.addSeparator()
-        file_menu.addAction(quit_action)
-        undo = self.sessions.undo_group.createUndoAction(self, "&Undo")  # the open file's history
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = self.sessions.undo_group.createRedoAction(self, "&Redo")
-        redo.setShortcut(QKeySequence.StandardKey.Redo)
-        edit_menu = self.menuBar().addMenu("&Edit")
-        edit_menu.addActions([undo, redo])
-        view_menu = self.menuBar().addMenu("&View")
-        for dock in self.docks.values():
-            view_menu.addAction(dock.toggleViewAction())
-        view_menu.addSeparator()
-        self.reset_layout_action = view_menu.addAction("&Reset layout", self.reset_layout)
-        self.addActions([self.open_action, settings, quit_action, undo, redo])
 
     def _connect(self) -> None:
         e, j = self.editor, self.jobs
@@ -305,16 +254,9 @@ class MainWindow(QMainWindow):
     def _studio_shown(self, visible: bool) -> None:
         """The Caption Studio takes the side panels' room (they come back with the editor), and
         previews over the frame the editor is on."""
-        if visible:
-            self._hidden_for_studio = [n for n in SIDE_DOCKS if self.docks[n].isVisible()]
-            for name in self._hidden_for_studio:
-                self.docks[name].hide()
-            if self.editor.path:
-                self.caption_studio.set_source(self.editor.path, self.editor.controller.position)
-        else:
-            for name in self._hidden_for_studio:
-                self.docks[name].show()
-            self._hidden_for_studio = []
+        self.dock_layout.make_room_for_studio(visible)
+        if visible and self.editor.path:
+            self.caption_studio.set_source(self.editor.path, self.editor.controller.position)
 
     def _imported(self, results: list) -> None:
         for r in results:
@@ -330,10 +272,8 @@ class MainWindow(QMainWindow):
     def _job_updated(self, update) -> None:
         if update.ended:
             self.webhooks.wake()  # its event (clip.complete, upload.ready, ...) is due now
-        opened = int(min(JOBS_OPEN_MAX, self.height() * JOBS_OPEN_SHARE))
-        if update.kind != "import" and update.status in ("downloading", "processing") \
-                and self.docks["jobs"].height() < opened * 0.8:
-            self.resizeDocks([self.docks["jobs"]], [opened], Qt.Orientation.Vertical)  # something runs
+        if update.kind != "import" and update.status in ("downloading", "processing"):
+            self.dock_layout.open_jobs()  # something runs
         if update.kind != "import" or not update.ended:
             return
         self.library_panel.refresh()
@@ -361,68 +301,16 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         SettingsDialog(self.library, self.app_settings, self).exec()
 
-    def _available(self):
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        return screen.availableGeometry()
-
-    def _place(self) -> None:
-        """The saved size and layout, pulled onto this screen; else the default, fitted to it."""
-        geometry, state = self.app_settings.window_state()
-        if geometry is None or not self.restoreGeometry(geometry):
-            self.setGeometry(fitted(self._available()))
-        else:
-            self.setGeometry(pulled_in(self.geometry(), self._available()))
-        self._default_docks()
-        if state is None or not self.restoreState(state):
-            QTimer.singleShot(0, self._default_dock_sizes)  # once shown: before, there is no room to share
-
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
         if not self._frame_fitted:
             self._frame_fitted = True
-            QTimer.singleShot(0, self._fit_frame)
-
-    def _fit_frame(self) -> None:
-        """The window's frame (title bar and borders, known once shown) inside the allowed part of
-        the screen, too: the inside shrinks by what the frame adds."""
-        allowed = fitted(self._available(), self.frameGeometry().size())
-        frame, inside = self.frameGeometry(), self.geometry()
-        extra_w, extra_h = frame.width() - inside.width(), frame.height() - inside.height()
-        if frame.width() > allowed.width() or frame.height() > allowed.height() or frame.x() < allowed.x() \
-                or frame.y() < allowed.y():
-            self.setGeometry(allowed.x() + (inside.x() - frame.x()), allowed.y() + (inside.y() - frame.y()),
-                             allowed.width() - extra_w, allowed.height() - extra_h)
-
-    def _default_docks(self) -> None:
-        """Every dock in its default place: library left; export above segments and transcript (tabs)
-        on the right; jobs at the bottom."""
-        for dock in self.docks.values():
-            dock.setFloating(False)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.docks["library"])
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.docks["export"])
-        self.splitDockWidget(self.docks["export"], self.docks["segments"], Qt.Orientation.Vertical)
-        self.tabifyDockWidget(self.docks["segments"], self.docks["transcript"])
-        self.docks["segments"].raise_()
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.docks["jobs"])
-
-    def _default_dock_sizes(self) -> None:
-        library, side = side_widths(self.width())
-        self.resizeDocks([self.docks["library"], self.docks["export"]], [library, side], Qt.Orientation.Horizontal)
-        column = max(200, self.docks["export"].height() + self.docks["segments"].height())
-        self.resizeDocks([self.docks["export"], self.docks["segments"]],
-                         [int(column * EXPORT_SHARE), int(column * (1 - EXPORT_SHARE))], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["jobs"]], [JOBS_COMPACT], Qt.Orientation.Vertical)
+            QTimer.singleShot(0, self, self.dock_layout.fit_frame)
 
     def reset_layout(self) -> None:
         """View → Reset layout: every panel back in its default place and size, the window fitted."""
-        self.tabs.setCurrentIndex(0)
-        self.setGeometry(fitted(self._available()))
-        self._default_docks()
-        for dock in self.docks.values():
-            dock.show()
-        self.layout().activate()  # the docks where they now belong, before they are sized
-        self._default_dock_sizes()
-        QTimer.singleShot(0, self._default_dock_sizes)  # and again once the window has its new size
+        self.tabs.setCurrentIndex(0)  # the side docks the Caption Studio took come back first
+        self.dock_layout.reset()
 
     # -- drag and drop ------------------------------------------------------------------------------
 

@@ -100,19 +100,17 @@ class Worker:
             if kind == "stop":
                 return
             if kind == "probe":
-                self._answer(lambda: self.sources.info(msg[1], msg[2], frames=False))
+                self._answer(lambda key=msg[1], path=msg[2]: self.sources.info(key, path, frames=False))
             elif kind == "import":
-                self._job(msg[1], lambda: t.run_import(self.sources, msg[2], msg[3]))
+                self._job(msg[1], lambda report, m=msg: t.run_import(self.sources, m[2], m[3]))
             elif kind == "clip":
-                self._job(msg[1], lambda: t.run_clip(self.sources, msg[2], self._reporter(msg[1]), self._writing))
+                self._job(msg[1], lambda report, spec=msg[2]: t.run_clip(self.sources, spec, report, self._writing))
             elif kind == "captions":
-                self._job(msg[1], lambda: t.run_captions(self.sources, msg[2], self._reporter(msg[1]), self._writing))
+                self._job(msg[1], lambda report, spec=msg[2]: t.run_captions(self.sources, spec, report,
+                                                                             self._writing))
             elif kind == "transcript":
-                self._job(msg[1], lambda: t.run_transcript(msg[2], self._reporter(msg[1])))
+                self._job(msg[1], lambda report, spec=msg[2]: t.run_transcript(spec, report))
             # ("cancel", job_id) of a job that has ended already: nothing to do
-
-    def _reporter(self, job_id: str) -> Reporter:
-        return Reporter(self.conn, job_id)
 
     def _writing(self, out: str | None) -> None:
         self.out = out
@@ -129,8 +127,12 @@ class Worker:
         self.conn.send(reply)
 
     def _job(self, job_id: str, fn) -> None:
+        """Run ``fn(report)`` as job ``job_id`` and tell the runner how it ended."""
+        report = Reporter(self.conn, job_id)
         try:
-            msg = ("done", job_id, fn())
+            value = fn(report)
+            report.flush()  # the last progress it held back, so the runner has seen it before the end
+            msg = ("done", job_id, value)
         except FastClipError as e:
             self.sources.close()
             msg = ("failed", job_id, e)
@@ -149,13 +151,16 @@ class Reporter:
     def __init__(self, conn, job_id: str):
         self.conn, self.job_id = conn, job_id
         self.sent = None  # (status, progress, message) last sent
+        self.held = None  # the last state not sent yet (it came too soon after the one before)
         self.checked_at = 0.0
 
     def __call__(self, status: str, progress: int, message: str) -> None:
         now = time.monotonic()
         news = self.sent is None or status != self.sent[0]
         if not news and now - self.checked_at < PROGRESS_SEND_S:
+            self.held = (status, progress, message)
             return
+        self.held = None
         self.checked_at = now
         while self.conn.poll():
             msg = self.conn.recv()
@@ -163,10 +168,18 @@ class Reporter:
                 raise Cancelled("cancelled")
             if msg[0] == "stop":
                 raise SystemExit(0)
-        state = (status, progress, message)
+        self._send((status, progress, message))
+
+    def flush(self) -> None:
+        """Send the state held back, if any."""
+        if self.held is not None:
+            self._send(self.held)
+            self.held = None
+
+    def _send(self, state: tuple) -> None:
         if state != self.sent:
             self.sent = state
-            self.conn.send(("event", self.job_id, status, progress, message))
+            self.conn.send(("event", self.job_id, *state))
 
 
 def _stop(signum, frame):

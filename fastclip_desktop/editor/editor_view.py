@@ -48,7 +48,7 @@ from engine import (
 from ..message_bar import INFO, WARNING, MessageBar
 from ..player.mpv_player import MpvPlayer
 from ..timeline import KEYFRAME, PRECISE, TimelineModel
-from ..timeline.model import Marks
+from ..timeline.segments import Marks
 from ..timeline.widget import TimelineWidget
 from ..worker_adapter import WorkerAdapter, emit
 from .audio_view import AudioView

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 from engine import clock_text
 
 from ..timeline.commands import RenameSegment
-from ..timeline.model import KEYFRAME, Segment, TimelineModel, clean_label
+from ..timeline.model import KEYFRAME, TimelineModel
+from ..timeline.segments import Segment, clean_label
 from ..timeline.widget import TimelineWidget
 from .segment_files import SegmentFiles
 

@@ -22,7 +22,7 @@ from PySide6.QtGui import QUndoGroup, QUndoStack
 
 from engine import EditState, FastClipError, Library, MarkedSegment
 
-from ..timeline.model import Marks
+from ..timeline.segments import Marks
 from ..worker_adapter import emit
 
 SAVE_DELAY_MS = 300  # after an edit

@@ -8,82 +8,39 @@ start of a cut snaps to a keyframe, because that is where a keyframe (lossless) 
 snapped: a keyframe cut ends where it is asked to.
 
 Segments carry a label. Overlapping segments are laid out in lanes (``lanes``), so a view can draw
-each one where no other hides it.
+each one where no other hides it. ``marks()`` is a snapshot of the marking work (a ``Marks``) and
+``restore_marks`` puts one back exactly, for keeping the work between sessions.
 
-Listeners get the set of fields that changed: "media", "playhead", "view", "marks", "segments",
-"selection", "mode", "keyframes".
-
-``marks()`` is a snapshot of the user's marking work (segments with their ids and labels, in/out,
-selection, the visible range) and ``restore_marks`` puts one back exactly, for keeping the work
-between sessions.
+The model holds the state and tells its listeners the set of fields that changed: "media",
+"playhead", "view", "marks", "segments", "selection", "mode", "keyframes". The rules that need no
+state are beside it: segments.py (the values), lanes.py, view_range.py and keyframes.py.
 """
 
 from __future__ import annotations
 
-import bisect
-import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from fractions import Fraction
+from dataclasses import replace
 
-from engine import MAX_LABEL, KeyframeIndex
+from engine import KeyframeIndex
 
 from ..observable import Observable
+from .keyframes import KeyframeTimes
+from .lanes import LaneLayout
+from .segments import Marks, Segment, clean_label, segments_from, timeline_order
+from .view_range import fit_view, page_view, reveal_view, zoom_view
 
 PRECISE, KEYFRAME = "precise", "keyframe"
-MIN_VIEW = 0.25  # seconds: the narrowest visible range (the deepest zoom)
 MIN_SEGMENT = 0.04  # seconds: the shortest segment an edit can leave (about a frame)
-SNAP_SLACK = 1e-6  # a position a hair before a keyframe (float noise) still counts as on it
-PAGE_LEAD = 0.1  # following the playhead, a new page shows it this share of the view from its edge
-REVEAL_MARGIN = 0.05  # share of the view kept free beside a segment scrolled into view
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    id: int
-    start: float
-    end: float
-    label: str = ""
-
-    @property
-    def duration(self) -> float:
-        return self.end - self.start
-
-
-@dataclass(frozen=True, slots=True)
-class Marks:
-    """A snapshot of the marking work on one file: what ``restore_marks`` puts back exactly.
-
-    ``segments`` are in the model's order (the order they were added), with their ids and labels.
-    """
-
-    segments: tuple[Segment, ...] = ()
-    in_point: float | None = None
-    out_point: float | None = None
-    selected: int | None = None
-    view_start: float = 0.0
-    view_end: float = 0.0
-
-    def segment_tuples(self) -> list[tuple[float, float, str]]:
-        """The segments as plain (start, end, label) data, in timeline order (for the library)."""
-        ordered = sorted(self.segments, key=lambda s: (s.start, s.end, s.id))
-        return [(s.start, s.end, s.label) for s in ordered]
-
-
-def clean_label(text: str) -> str:
-    """A label as kept: one line (control characters become spaces), stripped, at most MAX_LABEL long."""
-    text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in str(text))
-    return text.strip()[:MAX_LABEL].strip()
 
 
 class TimelineModel(Observable):
     def __init__(self, duration: float = 0.0, start: float = 0.0):
         Observable.__init__(self)
         self._next_id = 1
-        self._lanes: dict[int, int] | None = None  # lanes() until the segments change
+        self._lanes: LaneLayout | None = None  # until the segments change
         self.mode = PRECISE
         self.keyframes: KeyframeIndex | None = None
-        self._keyframe_times: list[float] = []
+        self._keys = KeyframeTimes()
         self._reset(duration, start)
 
     def _reset(self, duration: float, start: float) -> None:
@@ -101,7 +58,7 @@ class TimelineModel(Observable):
     def set_media(self, duration: float, start: float = 0.0) -> None:
         """A new file: everything else is cleared (keyframes too, until its index arrives)."""
         self._reset(duration, start)
-        self.keyframes, self._keyframe_times = None, []
+        self.keyframes, self._keys = None, KeyframeTimes()
         self._changed("media", "playhead", "view", "marks", "segments", "selection", "keyframes")
 
     @property
@@ -121,9 +78,7 @@ class TimelineModel(Observable):
         self.playhead = t
         changed = {"playhead"}
         if follow and not self.view_start <= t <= self.view_end:
-            span, lead = self.view_span, PAGE_LEAD * self.view_span
-            page = (t - lead, t - lead + span) if t > self.view_end else (t + lead - span, t + lead)
-            self.view_start, self.view_end = self._fit_view(*page)
+            self.view_start, self.view_end = self._fit_view(*page_view(t, (self.view_start, self.view_end)))
             changed.add("view")
         self._changed(*changed)
 
@@ -141,9 +96,7 @@ class TimelineModel(Observable):
             self._changed("view")
 
     def _fit_view(self, t0: float, t1: float) -> tuple[float, float]:
-        span = min(max(t1 - t0, min(MIN_VIEW, self.duration)), self.duration)
-        t0 = min(max(t0, self.start), self.end - span)
-        return t0, t0 + span
+        return fit_view(t0, t1, self.start, self.duration)
 
     def reveal(self, t0: float, t1: float) -> None:
         """Scroll so [t0, t1] is fully visible (with a small margin), keeping the zoom when it fits;
@@ -153,15 +106,10 @@ class TimelineModel(Observable):
     def _reveal(self, t0: float, t1: float) -> set[str]:
         """``reveal`` without telling the listeners: {"view"} if the view moved, else {}."""
         t0, t1 = self.clamp(min(t0, t1)), self.clamp(max(t0, t1))
-        if self.view_start <= t0 and t1 <= self.view_end:
+        wanted = reveal_view(t0, t1, (self.view_start, self.view_end))
+        if wanted is None:
             return set()
-        span, length = self.view_span, t1 - t0
-        margin = REVEAL_MARGIN * span
-        if length + 2 * margin <= span:
-            view = (t0 - margin, t0 - margin + span) if t0 < self.view_start else (t1 + margin - span, t1 + margin)
-        else:
-            view = (t0 - REVEAL_MARGIN * length, t1 + REVEAL_MARGIN * length)
-        view = self._fit_view(*view)
+        view = self._fit_view(*wanted)
         if view == (self.view_start, self.view_end):
             return set()
         self.view_start, self.view_end = view
@@ -169,12 +117,9 @@ class TimelineModel(Observable):
 
     def zoom(self, factor: float, anchor: float) -> None:
         """Zoom in (factor > 1) or out around ``anchor``: the time under the cursor stays under it."""
-        if factor <= 0 or self.view_span <= 0:
-            return
-        share = (anchor - self.view_start) / self.view_span
-        span = self.view_span / factor
-        span = min(max(span, min(MIN_VIEW, self.duration)), self.duration)
-        self.set_view(anchor - share * span, anchor - share * span + span)
+        view = zoom_view(factor, anchor, (self.view_start, self.view_end), self.duration)
+        if view is not None:
+            self.set_view(*view)
 
     def scroll(self, seconds: float) -> None:
         self.set_view(self.view_start + seconds, self.view_end + seconds)
@@ -189,16 +134,12 @@ class TimelineModel(Observable):
     # -- keyframes and the cut mode -----------------------------------------------------------------
 
     def set_keyframes(self, index: KeyframeIndex | None) -> None:
-        self.keyframes = index
-        self._keyframe_times = [float(t) for t in index.times()] if index else []
+        self.keyframes, self._keys = index, KeyframeTimes(index)
         self._changed("keyframes")
 
     def keyframe_times(self, t0: float | None = None, t1: float | None = None) -> list[float]:
         """Keyframe times in [t0, t1] (all of them by default)."""
-        times = self._keyframe_times
-        lo = 0 if t0 is None else bisect.bisect_left(times, t0)
-        hi = len(times) if t1 is None else bisect.bisect_right(times, t1)
-        return times[lo:hi]
+        return self._keys.between(t0, t1)
 
     def set_mode(self, mode: str) -> None:
         if mode not in (PRECISE, KEYFRAME):
@@ -212,34 +153,23 @@ class TimelineModel(Observable):
         return self.mode == KEYFRAME and self.keyframes is not None
 
     def keyframe_at_or_before(self, t: float) -> float | None:
-        if self.keyframes is None:
-            return None
-        k = self.keyframes.at_or_before(Fraction(t + SNAP_SLACK))
-        return None if k is None else float(k)
+        return self._keys.at_or_before(t)
 
     def keyframe_before(self, t: float) -> float | None:
         """The keyframe strictly before ``t`` (Up goes there)."""
-        return self.keyframe_at_or_before(t - 2 * SNAP_SLACK - 1e-3)
+        return self._keys.before(t)
 
     def keyframe_after(self, t: float) -> float | None:
-        if self.keyframes is None:
-            return None
-        k = self.keyframes.after(Fraction(t + SNAP_SLACK))
-        return None if k is None else float(k)
+        return self._keys.after(t)
 
     def nearest_keyframe(self, t: float) -> float | None:
-        if self.keyframes is None:
-            return None
-        k = self.keyframes.nearest(Fraction(t))
-        return None if k is None else float(k)
+        return self._keys.nearest(t)
 
     def snap_start(self, t: float, nearest: bool = False) -> float:
         """Where a cut asked to start at ``t`` starts: in keyframe mode the keyframe at or before it
         (or, for a drag, the ``nearest`` one); otherwise ``t``."""
         t = self.clamp(t)
-        if not self.snapping:
-            return t
-        k = self.nearest_keyframe(t) if nearest else self.keyframe_at_or_before(t)
+        k = self._keys.snap(t, nearest) if self.snapping else None
         return t if k is None else self.clamp(k)
 
     def real_span(self, segment: Segment) -> tuple[float, float]:
@@ -292,7 +222,7 @@ class TimelineModel(Observable):
 
     def ordered(self) -> list[Segment]:
         """The segments by start time (the order a joined export plays them)."""
-        return sorted(self.segments, key=lambda s: (s.start, s.end, s.id))
+        return sorted(self.segments, key=timeline_order)
 
     def add_segment(self, start: float, end: float, label: str = "") -> Segment:
         """A new segment (its start snapped in keyframe mode), selected and scrolled into view."""
@@ -321,7 +251,7 @@ class TimelineModel(Observable):
         at = len(self.segments) if index is None else index
         self.segments[at:at] = segments
         self._next_id = max([self._next_id, *(s.id + 1 for s in segments)])
-        first = min(segments, key=lambda s: (s.start, s.end, s.id))
+        first = min(segments, key=timeline_order)
         self.selected = first.id
         changed = {"segments", "selection"}
         changed |= self._reveal(min(s.start for s in segments), max(s.end for s in segments))
@@ -356,20 +286,12 @@ class TimelineModel(Observable):
         """Set a segment's span as given (undo/redo: no snapping, only kept valid)."""
         index = self.index_of(segment_id)
         start, end = self._span(start, end)
-        segment = replace(self.segments[index], start=start, end=end)
-        if segment != self.segments[index]:
-            self.segments[index] = segment
-            self._changed("segments")
-        return segment
+        return self._put(index, replace(self.segments[index], start=start, end=end))
 
     def set_label(self, segment_id: int, label: str) -> Segment:
         """Name a segment (the label is kept as one stripped line of at most MAX_LABEL characters)."""
         index = self.index_of(segment_id)
-        segment = replace(self.segments[index], label=clean_label(label))
-        if segment != self.segments[index]:
-            self.segments[index] = segment
-            self._changed("segments")
-        return segment
+        return self._put(index, replace(self.segments[index], label=clean_label(label)))
 
     def move_segment(self, segment_id: int, start: float) -> Segment:
         """Move a segment to start at ``start`` (its keyframe in keyframe mode), keeping its length."""
@@ -401,50 +323,25 @@ class TimelineModel(Observable):
             self._changed("selection")
 
     def lanes(self) -> dict[int, int]:
-        """Segment id -> lane (0, 1, ...): overlapping segments never share a lane. Greedy interval
-        partitioning in timeline order, each segment taking the lowest lane free at its start
-        (segments that only touch share one); it uses as few lanes as the deepest overlap needs."""
-        if self._lanes is None:
-            lane_ends: list[float] = []
-            self._lanes = {}
-            for s in self.ordered():
-                lane = next((i for i, end in enumerate(lane_ends) if end <= s.start), len(lane_ends))
-                if lane == len(lane_ends):
-                    lane_ends.append(s.end)
-                else:
-                    lane_ends[lane] = s.end
-                self._lanes[s.id] = lane
-        return dict(self._lanes)
+        """Segment id -> lane (0, 1, ...): overlapping segments never share a lane (lanes.py)."""
+        return dict(self._layout().lanes)
 
     def lane_count(self) -> int:
-        self.lanes()
-        return max(self._lanes.values(), default=-1) + 1
-
-    def _in_lane(self, lane: int | None) -> list[Segment]:
-        if lane is None:
-            return self.segments
-        lanes = self.lanes()
-        return [s for s in self.segments if lanes[s.id] == lane]
+        return self._layout().count
 
     def segment_at(self, t: float, lane: int | None = None) -> Segment | None:
         """The segment under ``t`` (in ``lane`` when given): the selected one first, then the latest added."""
-        hits = [s for s in self._in_lane(lane) if s.start <= t <= s.end]
-        if not hits:
-            return None
-        return next((s for s in hits if s.id == self.selected), hits[-1])
+        return self._layout().segment_at(t, lane, self.selected)
 
     def edge_at(self, t: float, slack: float, lane: int | None = None) -> tuple[Segment, str] | None:
         """The segment edge within ``slack`` seconds of ``t`` (in ``lane`` when given; closest first,
         the selected one winning ties)."""
-        best = None
-        for s in self._in_lane(lane):
-            for edge, at in (("start", s.start), ("end", s.end)):
-                d = abs(at - t)
-                if d <= slack:
-                    key = (d, s.id != self.selected)
-                    if best is None or key < best[0]:
-                        best = (key, s, edge)
-        return None if best is None else (best[1], best[2])
+        return self._layout().edge_at(t, slack, lane, self.selected)
+
+    def _layout(self) -> LaneLayout:
+        if self._lanes is None:
+            self._lanes = LaneLayout(self.segments)
+        return self._lanes
 
     # -- keeping the work ---------------------------------------------------------------------------
 
@@ -458,15 +355,8 @@ class TimelineModel(Observable):
         """Marks made of plain data, for ``restore_marks``: ``segments`` are (start, end[, label]) or
         objects with start, end and label (the library's MarkedSegment); each gets a new id, so it never
         collides with one an undo command holds. No view: the whole file."""
-        made = []
-        for item in segments:
-            if hasattr(item, "start"):
-                start, end, label = item.start, item.end, getattr(item, "label", "")
-            else:
-                start, end, label = (*item, "")[:3]
-            made.append(Segment(self._new_id(), float(start), float(end), clean_label(label or "")))
         t0, t1 = view if view is not None else (self.start, self.end)
-        return Marks(tuple(made), in_point, out_point, None, float(t0), float(t1))
+        return Marks(segments_from(segments, self._new_id), in_point, out_point, None, float(t0), float(t1))
 
     def restore_marks(self, marks: Marks) -> None:
         """Put ``marks`` back exactly: the same segments with the same ids (new ids start past them),
@@ -489,6 +379,13 @@ class TimelineModel(Observable):
         if "segments" in what:  # every change of the segments is told: the lanes are laid out again
             self._lanes = None
         Observable._changed(self, *what)
+
+    def _put(self, index: int, segment: Segment) -> Segment:
+        """``segment`` in the place of the one at ``index``; the listeners are told if that changed it."""
+        if segment != self.segments[index]:
+            self.segments[index] = segment
+            self._changed("segments")
+        return segment
 
     def _new_id(self) -> int:
         self._next_id += 1

@@ -13,7 +13,8 @@ it shows in the Jobs panel), with the model the library's ``whisper_model_path``
 (the built-in one when it is empty) and the app's cache folder, so asking again is instant; a
 transcript already in the cache shows as soon as its file opens. Exports are
 rendered by ``engine.transcript.render`` and written atomically, also off the GUI thread. Every
-failure is one readable line in the status label.
+failure is one readable line in the status label. The search row is a ``TranscriptSearch``
+(search_bar.py); the words are drawn by a ``WordView`` (word_view.py).
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -44,11 +44,10 @@ from ..worker_adapter import Task, WorkerAdapter, emit
 from .export import FORMAT_NAMES, write_transcript
 from .job import TranscriptJob
 from .model import TranscriptModel
-from .search_field import SearchField
+from .search_bar import TranscriptSearch
 from .word_view import WordView
 
 BAR_STEPS = 1000
-SEARCH_DELAY_MS = 120  # typing pauses this long before the search runs
 
 STYLE = """
 QWidget#transcriptPanel { background: #1b1c1f; }
@@ -92,7 +91,6 @@ class TranscriptPanel(QWidget):
         self._task: TranscriptJob | None = None  # the transcription running
         self._lookup: Task | None = None  # the cache lookup of the source just opened
         self._exports: dict[Task, str] = {}  # running exports and the file each writes
-        self._match_visited = False  # the current match was jumped to (Enter), not just found
 
         self.source_label = QLabel("No file open")
         self.source_label.setObjectName("muted")
@@ -108,24 +106,9 @@ class TranscriptPanel(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.search_field = SearchField()
-        self.search_field.setPlaceholderText("Search the transcript")
-        self.search_field.setClearButtonEnabled(True)
-        self.previous_button = QToolButton(text="▲")
-        self.previous_button.setToolTip("Previous match (Shift+Enter)")
-        self.next_button = QToolButton(text="▼")
-        self.next_button.setToolTip("Next match (Enter)")
-        self.match_label = QLabel("")
-        self.match_label.setObjectName("muted")
-        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self._run_search)
-        self.search_field.textChanged.connect(lambda _: self._search_timer.start())
-        self.search_field.next_requested.connect(lambda: self.jump_to_match(1))
-        self.search_field.previous_requested.connect(lambda: self.jump_to_match(-1))
-        self.next_button.clicked.connect(lambda: self.jump_to_match(1))
-        self.previous_button.clicked.connect(lambda: self.jump_to_match(-1))
-        find = QShortcut(QKeySequence.StandardKey.Find, self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        find.activated.connect(self._focus_search)
+        self.search = TranscriptSearch(self.model, self, seek=self._seek_to)
+        self.search_field, self.match_label = self.search.field, self.search.match_label
+        self.previous_button, self.next_button = self.search.previous_button, self.search.next_button
 
         self.view = WordView(self.model)
         self.view.word_clicked.connect(self._word_clicked)
@@ -154,15 +137,9 @@ class TranscriptPanel(QWidget):
         top.addWidget(self.source_label, 1)
         top.addWidget(self.transcribe_button)
         top.addWidget(self.cancel_button)
-        search = QHBoxLayout()
-        search.addWidget(self.search_field, 1)
-        search.addWidget(self.match_label)
-        search.addWidget(self.previous_button)
-        search.addWidget(self.next_button)
-        for label in (self.source_label, self.selection_label, self.match_label):
+        for label in (self.source_label, self.selection_label):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widen the dock
         self.selection_label.setWordWrap(True)
-        self.search_field.setMinimumWidth(60)
         bottom = QHBoxLayout()
         bottom.addWidget(self.add_segment_button)
         bottom.addStretch(1)
@@ -173,7 +150,7 @@ class TranscriptPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
-        layout.addLayout(search)
+        layout.addLayout(self.search.row())
         layout.addWidget(self.view, 1)
         layout.addWidget(self.selection_label)
         layout.addLayout(bottom)
@@ -310,17 +287,7 @@ class TranscriptPanel(QWidget):
         The first Enter after a search goes to the match the search chose (the first one from the
         spoken word on), later ones step on.
         """
-        if self._search_timer.isActive():
-            self._search_timer.stop()
-            self._run_search()
-        if self.model.current_match is None:
-            return
-        if step > 0 and not self._match_visited:
-            self._match_visited = True
-        else:
-            self.model.step_match(step)
-            self._match_visited = True
-        self._seek_to(self.model.match_word())
+        self.search.jump(step)
 
     # -- internals ----------------------------------------------------------------------------------
 
@@ -386,18 +353,8 @@ class TranscriptPanel(QWidget):
         if index is not None:
             emit(self.seek_requested, self.model.words[index].start)
 
-    def _run_search(self) -> None:
-        if self.model.query != self.search_field.text():
-            self._match_visited = False
-        self.model.search(self.search_field.text())
-
-    def _focus_search(self) -> None:
-        self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search_field.selectAll()
-
     def _on_model(self, changed: set[str]) -> None:
-        if changed & {"matches", "transcript"}:
-            self.match_label.setText(self.model.match_count_text())
+        self.search.model_changed(changed)
         if changed & {"selection", "transcript"}:
             self.selection_label.setText(self.model.selection_text())
         if changed - {"current"}:  # the spoken word changes many times a second and enables nothing
@@ -418,7 +375,4 @@ class TranscriptPanel(QWidget):
         self.progress.setHidden(not running)  # a finished run keeps its value (full) out of sight
         self.add_segment_button.setEnabled(self.model.selection is not None)
         self.export_button.setEnabled(self.transcript is not None)
-        has_matches = bool(self.model.matches)
-        self.next_button.setEnabled(has_matches)
-        self.previous_button.setEnabled(has_matches)
-        self.search_field.setEnabled(has_words)
+        self.search.sync(has_words)

@@ -117,7 +117,9 @@ def test_a_dropped_folder_is_imported_as_the_media_files_inside_it(qtbot, queue,
     assert updates.off_gui_thread == 0
     with Library() as lib:
         assert lib.get_media(row.file_id).status == "ready"
-        assert lib.count_media() == 1  # neither the hidden copy nor the text files
+        # the video and the refused fake.mp4 (a failed upload); neither the hidden copy nor notes.txt
+        assert {(Path(m.path).name, m.status) for m in lib.list_media()} == {("Talk.MP4", "ready"),
+                                                                            ("fake.mp4", "failed")}
 
 
 def test_a_keyframe_clip_is_submitted_and_exported(qtbot, queue, talk, tmp_path):

@@ -22,17 +22,18 @@ from fastclip_desktop.timeline import (  # noqa: E402
     perform,
 )
 from fastclip_desktop.timeline.commands import RenameSegment  # noqa: E402
-from fastclip_desktop.timeline.model import MIN_SEGMENT, Segment  # noqa: E402
-from fastclip_desktop.timeline.widget import (  # noqa: E402
-    COLORS,
+from fastclip_desktop.timeline.geometry import (  # noqa: E402
     HEIGHT,
     LANE_H,
     MIN_SUBLANE_H,
     RULER_H,
     THUMBS_H,
     WAVE_H,
-    TimelineWidget,
 )
+from fastclip_desktop.timeline.model import MIN_SEGMENT  # noqa: E402
+from fastclip_desktop.timeline.painter import COLORS  # noqa: E402
+from fastclip_desktop.timeline.segments import Segment  # noqa: E402
+from fastclip_desktop.timeline.widget import TimelineWidget  # noqa: E402
 
 KEYS_EVERY_SECOND = KeyframeIndex(Fraction(1, 30), (0, 30, 60, 90))  # keyframes at 0, 1, 2, 3 s
 
@@ -186,7 +187,7 @@ def test_marks_are_restored_exactly_and_undo_commands_made_before_still_apply(qt
     from PySide6.QtGui import QUndoStack
 
     from fastclip_desktop.timeline.commands import AddSegment, RenameSegment
-    from fastclip_desktop.timeline.model import Marks
+    from fastclip_desktop.timeline.segments import Marks
 
     m = model(30)
     stack = QUndoStack()
@@ -218,7 +219,7 @@ def test_marks_are_restored_exactly_and_undo_commands_made_before_still_apply(qt
 
 
 def test_marks_made_from_plain_data_get_new_ids():
-    from fastclip_desktop.timeline.model import Marks
+    from fastclip_desktop.timeline.segments import Marks
 
     m = model(30)
     old = m.add_segment(1, 2)
