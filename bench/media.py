@@ -9,6 +9,7 @@ every whole second.
     python bench/media.py            # make (or reuse) the 20-minute source
     python bench/media.py --quick    # the 2-minute source used by `run.py --quick`
     python bench/media.py --long     # the 2-hour source of `bench_gui.py --long`
+    python bench/media.py --ten      # the 10-minute source of `run.py --ten`
     python bench/media.py --force    # regenerate even if a cached copy exists
 
 The 2-hour source (a long film, a stream recording) is made cheaply: two minutes are encoded the
@@ -86,6 +87,8 @@ class SourceSpec:
 
 FULL = SourceSpec("src_20min_1080p30_h264_aac.mp4", 20 * 60)
 QUICK = SourceSpec("src_2min_1080p30_h264_aac.mp4", 2 * 60)
+# issue #11: the keyframe and mp3 cases also on a 10-minute file (a 2-minute loop, 5 times)
+TEN = SourceSpec("src_10min_1080p30_h264_aac.mp4", 10 * 60, loop_s=120)
 # issue #10 "long files": 2 hours of 1080p30, a 2-minute loop at ~1.2 Mbit/s (~1.2 GB)
 LONG = SourceSpec("src_2h_1080p30_h264_aac.mp4", 2 * 3600, loop_s=120, video_maxrate_kbps=1200)
 
@@ -294,10 +297,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="the 2-minute source instead of the 20-minute one")
     parser.add_argument("--long", action="store_true", help="the 2-hour source (bench_gui.py --long)")
+    parser.add_argument("--ten", action="store_true", help="the 10-minute source (run.py --ten)")
     parser.add_argument("--force", action="store_true", help="regenerate even if a valid cached copy exists")
     args = parser.parse_args(argv)
     try:
-        path, info = ensure_source(quick=args.quick, force=args.force, spec=LONG if args.long else None)
+        path, info = ensure_source(quick=args.quick, force=args.force, spec=LONG if args.long else TEN if args.ten else None)
     except (RuntimeError, subprocess.CalledProcessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -7,6 +7,7 @@ fastclip / ffmpeg (lower is better), against the target of the issue.
 
     python bench/run.py                  # all cases on the 20-minute source, 5 rounds
     python bench/run.py --quick          # 2-minute source, for smoke runs
+    python bench/run.py --ten            # 10-minute source (a 2-minute loop; the cases cut at scaled times)
     python bench/run.py --only keyframe --rounds 9 --json results.json
 
 Not part of the test suite: a missed target does not fail the run (unless --strict).
@@ -81,6 +82,12 @@ FULL_TIMES = Times(
     segments=tuple((15 + 23 * i, 17 + 23 * i) for i in range(50)),
     audio=(300, 540),
     gif=(600, 610),
+)
+TEN_TIMES = Times(
+    cut=(301, 331),
+    segments=tuple((15 + 11 * i, 17 + 11 * i) for i in range(50)),
+    audio=(150, 390),
+    gif=(300, 310),
 )
 QUICK_TIMES = Times(
     cut=(61, 91),
@@ -389,6 +396,7 @@ def ffmpeg_version(ffmpeg: str) -> str:
 def parse_args(argv: list[str] | None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="use the 2-minute source (smoke run)")
+    parser.add_argument("--ten", action="store_true", help="use the 10-minute source")
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds per side (default 5)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed rounds per side first (default 1)")
     parser.add_argument(
@@ -412,14 +420,14 @@ def main(argv: list[str] | None = None) -> int:
         log("error: ffmpeg not found on PATH (or set $FFMPEG); the benchmarks compare against it")
         return 2
     try:
-        src, info = media.ensure_source(quick=args.quick, log=log)
+        src, info = media.ensure_source(quick=args.quick, log=log, spec=media.TEN if args.ten else None)
     except (RuntimeError, subprocess.CalledProcessError) as exc:
         log(f"error: could not make the benchmark source: {exc}")
         return 2
     warm_page_cache(src)
 
     fastclip, why_not = find_fastclip(args.fastclip)
-    cases = [c for c in build_cases(QUICK_TIMES if args.quick else FULL_TIMES) if not args.only or c.name in args.only]
+    cases = [c for c in build_cases(QUICK_TIMES if args.quick else TEN_TIMES if args.ten else FULL_TIMES) if not args.only or c.name in args.only]
     load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
     log(f"source:   {src} ({info['duration_s']} s, {info['size_bytes'] / 1e6:.0f} MB, {info['bitrate_kbps']} kbit/s)")
     log(f"ffmpeg:   {ffmpeg_version(ffmpeg)}")
@@ -444,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         report = {
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "quick": args.quick, "rounds": args.rounds, "warmup": args.warmup,
+            "quick": args.quick, "ten": args.ten, "rounds": args.rounds, "warmup": args.warmup,
             "source": {"path": str(src), **{k: v for k, v in info.items() if k != "recipe"}},
             "ffmpeg": {"path": ffmpeg, "version": ffmpeg_version(ffmpeg)},
             "fastclip": {"command": fastclip, "not_available_because": why_not or None},

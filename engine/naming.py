@@ -1,9 +1,10 @@
 """Output names: the API's default pattern ``source_0-15-0-55.mp4``, or one the user chose (a
-segment's label), made safe for the file system."""
+segment's label), made safe for the file system; and the ids jobs are known by (``job_…``)."""
 
 from __future__ import annotations
 
 import re
+import secrets
 from fractions import Fraction
 from pathlib import Path
 
@@ -12,6 +13,11 @@ MAX_STEM_BYTES = 150  # leaves room, under the usual 255-byte limit, for " (12)"
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 _RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                        *(f"LPT{i}" for i in range(1, 10))})  # Windows device names, with any extension
+
+
+def new_job_id() -> str:
+    """A new job id, as the API writes them: ``job_`` and 12 hex digits."""
+    return f"job_{secrets.token_hex(6)}"
 
 
 def _stamp(t: Fraction) -> str:

@@ -214,6 +214,8 @@ DEFERRED_IMPORTS = {
     ("engine.jobs.pool", "multiprocessing.connection"): "the CLI's quick commands never start a worker",
     ("engine.jobs.tasks", "engine.transcript"): "numpy (~110 ms): a worker that only cuts never loads it",
     ("engine.jobs.tasks", "engine.captions.custom"): "Pillow, fontTools (~310 ms): only for custom presets",
+    ("engine.jobs.tasks", "engine.library"): "SQLite and the records (~33 ms): a worker that cuts needs none",
+    ("engine.jobs.worker", "engine.media.probe"): "the worker's entry: PyAV first, then the source opens",
     ("engine.jobs.worker", "engine.jobs.tasks"): "the worker's entry: PyAV and the media code load there",
     ("engine.jobs.worker", "multiprocessing.connection"): "the worker's entry",
     ("engine.jobs.worker", "ctypes"): "parent-death signal, after the worker's PyAV import",

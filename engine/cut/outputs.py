@@ -13,9 +13,8 @@ from pathlib import Path
 
 from ..errors import InvalidRequest
 from ..formats import MP4_VIDEO_COPY, OUTPUT_FORMATS, canonical_format
-from ..library.jobs import new_job_id
 from ..media.info import MediaInfo
-from ..naming import clip_name, safe_stem, unique_path
+from ..naming import clip_name, new_job_id, safe_stem, unique_path
 from .request import ClipRequest, ValidClip
 
 

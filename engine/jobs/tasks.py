@@ -4,7 +4,7 @@ Each task takes the job's spec (its library request plus what the runner added: 
 file to read; ``out``, the file to write) and a ``report(status, progress, message)``; it returns
 the job's result as plain data for the runner to record. ``Sources`` is what a worker keeps
 between jobs to make the next one fast: the probe of each source and the open containers of
-the last one, including one opened before the first job asked for it (``open_early``).
+the last one, including one opened before the first job asked for it (``worker.open_early``).
 
 This module is the worker's: it imports PyAV (through the cut and the media modules) at once, so
 the job runner's host (the CLI, the GUI) never imports it. The captions code (Pillow, fontTools:
@@ -28,22 +28,11 @@ from ..cut.request import (
     validate_captions,
 )
 from ..errors import FastClipError, InvalidRequest
-from ..library import Library
 from ..media.probe import Inputs, probe, with_frame_facts
 from ..progress import drain, relay
 
 MAX_CACHED_INFOS = 32
-_EARLY = object()  # the key of a container opened before a job asked for it (``open_early``)
-
-
-def open_early(path: str):
-    """(path, Inputs) opening ``path`` on a helper thread, for the job that will read it: an import
-    of the file as it is now, so the container must be unread when that job comes."""
-    if not os.path.isfile(path):
-        return None
-    inputs = Inputs(path)
-    inputs.prefetch("video")  # the one a probe reads; the audio one when the job comes
-    return os.path.realpath(path), inputs
+_EARLY = object()  # the key of a container opened before a job asked for it (``worker.open_early``)
 
 
 class Sources:
@@ -204,6 +193,7 @@ def _export(sources: Sources, key: str, path: str, info, clip, spec: dict, repor
 def _library_presets(library_path: str | None):
     """A caption-preset resolver that knows the library's custom presets (``preset:<id>``)."""
     from ..captions.custom import resolve_preset
+    from ..library import Library
 
     def resolve(ref: str):
         with Library(library_path) as lib:

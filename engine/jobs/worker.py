@@ -54,10 +54,11 @@ def worker_main(conn, parent_pid: int | None, source: str | None = None) -> None
         # the engine. Imports make little garbage, and collecting it while they run costs ~5 ms;
         # what they make lives as long as the worker, so later collections skip it (frozen).
         gc.disable()
-        from . import tasks  # the worker's entry: PyAV and the media code
+        from ..media.probe import Inputs  # PyAV: most of the start-up
 
-        early = tasks.open_early(source) if source else None
+        early = open_early(Inputs, source) if source else None
         _die_with_parent(parent_pid)  # (its ctypes would delay PyAV; a parent gone meanwhile is seen here)
+        from . import tasks  # the rest of the engine, while the source opens
         if isinstance(conn, int):
             from multiprocessing.connection import (
                 Connection,  # (a forked worker: not imported before)
@@ -83,6 +84,16 @@ def worker_main(conn, parent_pid: int | None, source: str | None = None) -> None
             with contextlib.suppress(Exception):
                 conn.close()
     os._exit(0)  # no interpreter teardown (tens of ms with PyAV loaded): nothing is left to flush
+
+
+def open_early(inputs_type, path: str):
+    """(path, Inputs) opening ``path`` on a helper thread, for the job that will read it: an import
+    of the file as it is now, so the container must be unread when that job comes."""
+    if not os.path.isfile(path):
+        return None
+    inputs = inputs_type(path)  # engine.media.probe.Inputs (imported by the caller: PyAV)
+    inputs.prefetch("video")  # the one a probe reads; the audio one when the job comes
+    return os.path.realpath(path), inputs
 
 
 class Worker:

@@ -21,16 +21,13 @@ from fractions import Fraction
 from pathlib import PurePath
 
 from ..errors import Conflict, FastClipError, InvalidRequest, NotFound
+from ..naming import new_job_id
 from .database import Database, check_page, iso
 from .rows import ENDED, JOB_KINDS, RUNNING, STATUSES, Clip, Job  # noqa: F401 (re-exported)
 
 APP_STOPPED = "the app stopped while this job was running"
 # Who claimed a job: its pid can be reused by a later process (always so in a container), this not.
 PROCESS_TOKEN = secrets.token_hex(8)
-
-
-def new_job_id() -> str:
-    return f"job_{secrets.token_hex(6)}"
 
 
 def canonical_json(obj) -> str:
