@@ -34,6 +34,7 @@ import traceback
 
 from ..atomic import remove_job_temps
 from ..errors import Cancelled, FastClipError, ProcessingFailed
+from .wire import WireConnection
 
 PROGRESS_SEND_S = 0.1  # a running job tells the runner its percentage (and hears of a cancel) this often
 
@@ -59,12 +60,8 @@ def worker_main(conn, parent_pid: int | None, source: str | None = None) -> None
         early = open_early(Inputs, source) if source else None
         _die_with_parent(parent_pid)  # (its ctypes would delay PyAV; a parent gone meanwhile is seen here)
         from . import tasks  # the rest of the engine, while the source opens
-        if isinstance(conn, int):
-            from multiprocessing.connection import (
-                Connection,  # (a forked worker: not imported before)
-            )
-
-            conn = Connection(conn)
+        if isinstance(conn, int):  # a forked worker: not multiprocessing's Connection (see wire.py)
+            conn = WireConnection(conn)
         gc.freeze()
         gc.enable()
         worker = Worker(conn, tasks, tasks.Sources(early))

@@ -4,34 +4,35 @@ Each command lives in its own module with ``register(subparsers)``, which adds
 its parser and sets ``func``. Exit codes: 0 every job completed; 1 a job
 failed; 2 the request was rejected; 130 interrupted. Engine imports happen
 inside the commands, so start-up stays lean.
+
+The commands that run one job at once (clip, captions, transcript) get their
+worker process first of all (``args.early``): a fork of this process before it
+imports argparse and the command modules, so the worker's start (PyAV, most
+of it) overlaps all of that.
 """
 
 from __future__ import annotations
 
-import argparse
 import gc
+import os
 import sys
+from typing import TYPE_CHECKING
 
-from . import (
-    batch,
-    captions,
-    clip,
-    clips,
-    config,
-    fonts,
-    imports,
-    jobs,
-    presets,
-    probe,
-    segments,
-    transcript,
-    webhooks,
-)
 from .common import EXIT_INTERRUPTED
 
-# one module per command group; each has register(subparsers)
-COMMANDS = (clip, probe, imports, clips, jobs, config, segments, batch, captions, transcript, presets, fonts,
-            webhooks)
+if TYPE_CHECKING:
+    import argparse
+
+# one module per command group (fastclip_desktop/cli/<name>.py); each has register(subparsers)
+COMMAND_MODULES = ("clip", "probe", "imports", "clips", "jobs", "config", "segments", "batch", "captions",
+                   "transcript", "presets", "fonts", "webhooks")
+EARLY_WORKER = ("clip", "captions", "transcript")  # a worker forked before anything else is imported
+
+
+def commands() -> list:
+    import importlib
+
+    return [importlib.import_module(f"{__name__}.{name}") for name in COMMAND_MODULES]
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -51,11 +52,24 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 def _build(only: str | None):
+    import argparse
+
     p = argparse.ArgumentParser(prog="fastclip", description="Clip video and audio files locally.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS:
+    for command in commands():
         command.register(sub if only is None else _OnlyCommand(sub, only))
     return p, sub
+
+
+def _early_worker(words: list[str]):
+    """The worker of a one-job command, started now; the first word after the command, when it
+    names a file, is opened early (the source, as a rule: a guess is harmless)."""
+    if not words or words[0] not in EARLY_WORKER or "-h" in words or "--help" in words:
+        return None
+    from engine import StartedWorker
+
+    guess = words[1] if len(words) > 1 and os.path.isfile(words[1]) else None
+    return StartedWorker.early(source=guess)
 
 
 class _OnlyCommand:
@@ -76,13 +90,24 @@ class _Unused:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse(sys.argv[1:] if argv is None else argv)
+    words = sys.argv[1:] if argv is None else argv
+    # as the `fastclip` process only (a test calling main() in its own process gets no fork)
+    early = _early_worker(words) if argv is None else None
+    try:
+        args = parse(words)
+    except BaseException:  # --help, a mistake: no job will run
+        if early is not None:
+            early.close()
+        raise
+    args.early = early
     try:
         return args.func(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
+        if early is not None:
+            early.close()  # (nothing when a runner took it)
         if argv is None:  # run as the `fastclip` command: the process exits next
             # Its exit collects every object several times (~10 ms with the engine's modules
             # loaded). Everything is closed and written by now: nothing needs collecting.

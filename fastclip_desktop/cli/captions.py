@@ -33,7 +33,13 @@ def register(sub) -> None:
 
 
 def cmd_captions(args) -> int:
-    from engine import CaptionsRequest, InvalidRequest, NotFound, StartedWorker, source_kind
+    from engine import (
+        CaptionsRequest,
+        InvalidRequest,
+        NotFound,
+        StartedWorker,
+        source_kind,
+    )
 
     from .output import run_and_report
     from .session import with_runner
@@ -44,7 +50,7 @@ def cmd_captions(args) -> int:
     if args.clip_id is not None and source_kind(args.clip_id) != "clip_id":
         return reject(NotFound(f"there is no clip {args.clip_id!r} in the library", field="clip_id"))
     request = CaptionsRequest(args.source or args.clip_id, args.preset, args.quality)
-    early = StartedWorker.early(source=args.source)
+    early = getattr(args, "early", None) or StartedWorker.early(source=args.source)
 
     def run(lib, runner) -> int:
         job = runner.submit_captions(request, args.out)

@@ -85,7 +85,7 @@ def cmd_clip(args) -> int:
 
     # First, while this process is clean (a fork of it is then the cheapest worker): the worker
     # imports PyAV and opens the source while this process opens the library and plans.
-    early = StartedWorker.early(source=args.source)
+    early = getattr(args, "early", None) or StartedWorker.early(source=args.source)
     import dataclasses
 
     from engine import (

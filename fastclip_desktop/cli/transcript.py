@@ -85,7 +85,7 @@ def cmd_transcript(args) -> int:
     from engine import StartedWorker
 
     fmt = _format(args)
-    early = StartedWorker.early(source=args.source)  # a fork of this still clean process (see clip)
+    early = getattr(args, "early", None) or StartedWorker.early(source=args.source)  # (see clip)
     from .session import with_runner
 
     return with_runner(lambda lib, runner: _transcribe(lib, runner, args, fmt), workers=1, adopt=[early])
