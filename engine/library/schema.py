@@ -212,7 +212,14 @@ def _003_edit_states(conn: sqlite3.Connection) -> None:
         """)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_001_initial, _002_caption_presets_and_fonts, _003_edit_states)
+def _004_job_worker_address(conn: sqlite3.Connection) -> None:
+    # worker_address: where a job's current attempt runs when that is not a worker process of this
+    # machine (a Dask worker of a cluster batch: tcp://host:port); NULL for local workers.
+    conn.execute("ALTER TABLE jobs ADD COLUMN worker_address TEXT")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_001_initial, _002_caption_presets_and_fonts, _003_edit_states,
+                                     _004_job_worker_address)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
