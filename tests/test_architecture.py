@@ -210,6 +210,8 @@ DEFERRED_IMPORTS = {
     ("engine.cut.export", "engine.captions.burn_in"): "captions' Pillow/fontTools only when burning in",
     ("engine.jobs.planner", "engine.captions.custom"): "preset lookup (~90 ms) only for captions jobs",
     ("engine.jobs.planner", "engine.transcript.speech_model"): "faster-whisper (~200 ms) only for transcripts",
+    ("engine.jobs.planner", "engine.transcript.cached"): "the transcript package (~85 ms) only when a batch "
+                                                         "asks for a transcript again",
     ("engine.jobs.pool", "engine.jobs.worker"): "a forked worker imports it after the fork (forks ~10 ms sooner)",
     ("engine.jobs.pool", "multiprocessing"): "the CLI's quick commands never start a worker",
     ("engine.jobs.pool", "multiprocessing.connection"): "the CLI's quick commands never start a worker",
