@@ -70,6 +70,7 @@ _FRONT_DOOR = {
     "JobUpdate": "engine.jobs.recorder",
     "JobThread": "engine.jobs.thread",
     "job_json": "engine.jobs.payloads", "download_url": "engine.jobs.payloads",
+    "PathMap": "engine.jobs.path_map",
 }
 _RENAMED = {"TRANSCRIPT_FORMATS": ("engine.transcript", "FORMATS")}
 
