@@ -103,7 +103,8 @@ def connect_cluster(scheduler: str, *, path_map: PathMap | None = None, quiet: b
                              field="scheduler")
     distributed = _distributed()
     if quiet:  # our own sentences say what went wrong; distributed's log would say it again, at length
-        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        for name in [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "distributed"]:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     cluster = None
     try:
         if local is not None:
