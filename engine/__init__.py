@@ -73,7 +73,7 @@ _FRONT_DOOR = {
 }
 _RENAMED = {"TRANSCRIPT_FORMATS": ("engine.transcript", "FORMATS")}
 
-__all__ = sorted([*_FRONT_DOOR, *_RENAMED])
+__all__ = sorted([*_FRONT_DOOR, *_RENAMED, "Deferred"])
 
 
 def __getattr__(name: str):
@@ -90,6 +90,35 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return __all__
+
+
+class Deferred:
+    """A front-door function imported where it is called, not where it is named.
+
+    Hand ``Deferred("thumbnails")`` to a worker process (``in_worker``) and only the worker imports
+    its module: the GUI names the keyframe index, thumbnails and waveform without importing PyAV
+    and numpy (~0.3 s of its start-up). Pickles as its name.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        if name not in _FRONT_DOOR:
+            raise AttributeError(f"module 'engine' has no attribute {name!r} (see engine/__init__.py for its names)")
+        self.name = name
+
+    def __call__(self, *args, **kwargs):
+        return __getattr__(self.name)(*args, **kwargs)
+
+    def __reduce__(self):
+        return Deferred, (self.name,)
+
+    def __repr__(self) -> str:
+        return f"Deferred({self.name!r})"
+
+    @property
+    def __name__(self) -> str:  # what a task is labelled with
+        return self.name
 
 
 if TYPE_CHECKING:  # for type checkers and editors; not imported at run time
