@@ -1,7 +1,8 @@
 """AI auto-clip and analyze: ``POST /v1/clip/auto`` and ``POST /v1/clip/analyze``.
 
 They are jobs of the one runner once the engine has them (``Runner.submit_auto`` and
-``Runner.submit_analyze``, being built). Until then both answer 501 in the API's error shape.
+``Runner.submit_analyze``, being built). Until then both answer 501 in the API's error shape (after
+checking the body, so a malformed request is still a 400 naming the field).
 Auto-clip answers at once with its job (its clips come in ``GET /v1/clip/{job_id}``); analyze
 answers when its job has ended, with the segments it found, as the API does.
 """
@@ -26,23 +27,23 @@ def _not_yet(what: str):
 
 
 async def auto_clip(request: Request, api) -> JSONResponse:
-    if not hasattr(Runner, "submit_auto"):
-        return _not_yet("AI auto-clip (POST /v1/clip/auto)")
     body = await json_body(request)
     file_id = body.text("file_id", required=True, max_len=40)
     fields = {"query": body.text("query", max_len=MAX_QUERY), "format": body.text("format", max_len=20),
               "quality": body.text("quality", max_len=20), "captions": captions_ref(body)}
+    if not hasattr(Runner, "submit_auto"):
+        return _not_yet("AI auto-clip (POST /v1/clip/auto)")
     await ready_source(api, file_id)
     job = await api.run(lambda r: r.submit_auto(file_id, **fields))
     return JSONResponse({"job_id": job.job_id, "status": "pending", "reserved": 0})
 
 
 async def analyze(request: Request, api) -> JSONResponse:
-    if not hasattr(Runner, "submit_analyze"):
-        return _not_yet("AI analyze (POST /v1/clip/analyze)")
     body = await json_body(request)
     file_id = body.text("file_id", required=True, max_len=40)
     query = body.text("query", max_len=MAX_QUERY)
+    if not hasattr(Runner, "submit_analyze"):
+        return _not_yet("AI analyze (POST /v1/clip/analyze)")
     await ready_source(api, file_id)
     job = await api.run(lambda r: r.submit_analyze(file_id, query=query))
     job = await api.wait_job(job.job_id)

@@ -71,6 +71,9 @@ class ApiServer:
         if self._socket is None:
             family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
             self._socket = socket.create_server((self.host.strip("[]"), self.port), family=family, backlog=512)
+            # answers go out as a head and a body: without this, a kept-alive connection waits ~40 ms for
+            # the client's delayed ACK before the body (Nagle); accepted sockets inherit it
+            self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self.port = self._socket.getsockname()[1]
         return self._socket
 
