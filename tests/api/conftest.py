@@ -68,7 +68,8 @@ class ApiProcess:
         self.url = line.split("listening on ")[1].split()[0]
 
     def stderr(self) -> str:
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return Path(self.log.name).read_text()
 
     def kill(self) -> None:
