@@ -74,8 +74,14 @@ def _path(rng: random.Random, template: str) -> str:
     return path
 
 
-def test_a_thousand_malformed_requests_get_no_server_error(api: Client, api_server, ready_file):
+def _files_outside(root, home) -> set:
+    return {p for p in root.rglob("*") if p.is_file() and home not in p.parents}
+
+
+def test_a_thousand_malformed_requests_get_no_server_error(api: Client, api_server, ready_file, tmp_path_factory):
     spec = api.ok("GET", "/openapi.json")
+    root = tmp_path_factory.getbasetemp()
+    before = _files_outside(root, api_server.home)
     routes = [(method.upper(), path, op.get("requestBody", {}).get("content", {}).get("application/json", {})
                .get("schema")) for path, ops in spec["paths"].items() for method, op in ops.items()]
     rng = random.Random(SEED)
@@ -124,6 +130,7 @@ def test_a_thousand_malformed_requests_get_no_server_error(api: Client, api_serv
     assert not problems, "\n".join(problems[:20])
     assert sum(n for s, n in statuses.items() if s != "closed") >= 1000
     assert statuses["closed"] < REQUESTS // 20  # the server answers; it does not hang up
+    assert _files_outside(root, api_server.home) == before, "nothing is written outside the library"
     # still answering, and still working
     assert api.ok("GET", "/health", auth=False) == {"status": "ok"}
     job = api.ok("POST", "/v1/clip", {"file_id": ready_file, "start": 0, "end": 1, "mode": "keyframe"})
