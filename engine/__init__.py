@@ -26,8 +26,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~8 ms be
 # name -> the module that defines it
 _FRONT_DOOR = {
     # errors: every error the engine raises on purpose, with a stable code and field
-    **dict.fromkeys(("FastClipError", "InvalidRequest", "NotFound", "Conflict", "Gone", "UnsupportedMedia",
-                     "ProcessingFailed", "Cancelled"), "engine.errors"),
+    **dict.fromkeys(("FastClipError", "InvalidRequest", "NotFound", "Conflict", "Forbidden", "Gone",
+                     "UnsupportedMedia", "ProcessingFailed", "Cancelled"), "engine.errors"),
     "Progress": "engine.progress",
     "Window": "engine.timeline", "clock_text": "engine.timeline",
     "cache_dir": "engine.paths", "config_dir": "engine.paths", "data_dir": "engine.paths",
@@ -57,6 +57,7 @@ _FRONT_DOOR = {
                     "engine.transcript"),
     # library
     **dict.fromkeys(("Library", "Media", "Clip", "Job", "SETTINGS", "parse_iso"), "engine.library"),
+    "check_upload_name": "engine.library.uploads", "MIN_PART_BYTES": "engine.library.uploads",
     **dict.fromkeys(("RUNNING", "ENDED", "STATUSES", "JOB_KINDS"), "engine.library.jobs"),
     **dict.fromkeys(("EditState", "MarkedSegment", "MAX_LABEL"), "engine.library.edits"),
     **dict.fromkeys(("from_csv", "to_csv", "from_chapters", "to_chapters", "parse_time", "seconds_text"),
@@ -71,7 +72,9 @@ _FRONT_DOOR = {
     "JobThread": "engine.jobs.thread",
     "job_json": "engine.jobs.payloads", "download_url": "engine.jobs.payloads",
 }
-_RENAMED = {"TRANSCRIPT_FORMATS": ("engine.transcript", "FORMATS")}
+_RENAMED = {"TRANSCRIPT_FORMATS": ("engine.transcript", "FORMATS"),
+            "transcript_dict": ("engine.transcript", "to_dict"),
+            "upload_stored_name": ("engine.library.uploads", "stored_name")}
 
 __all__ = sorted([*_FRONT_DOOR, *_RENAMED, "Deferred"])
 
