@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QApplication, QInputDialog
 
 from engine.library import Library
 from fastclip_desktop.app_settings import AppSettings
-from fastclip_desktop.job_queue import JobQueue
 from fastclip_desktop.local_api import LocalApi
 from fastclip_desktop.settings_dialog import SettingsDialog
 
@@ -38,15 +37,6 @@ def call(url: str, key: str | None = None, body: dict | None = None) -> tuple[in
             return answer.status, json.loads(answer.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read())
-
-
-@pytest.fixture
-def queue(qtbot):
-    q = JobQueue(workers=1)
-    with qtbot.waitSignal(q.ready, timeout=30000):
-        pass
-    yield q
-    q.close()
 
 
 @pytest.fixture
