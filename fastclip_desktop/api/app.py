@@ -8,7 +8,18 @@ from importlib import metadata
 
 from starlette.applications import Starlette
 
-from . import captions_assets, clips, files, keys, library, meta, moments, multipart, uploads, webhooks
+from . import (
+    captions_assets,
+    clips,
+    files,
+    keys,
+    library,
+    meta,
+    moments,
+    multipart,
+    uploads,
+    webhooks,
+)
 from .errors import HANDLERS
 from .openapi import document
 from .routing import ApiRoute, starlette_routes
