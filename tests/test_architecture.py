@@ -223,7 +223,7 @@ DEFERRED_IMPORTS = {
     ("engine.jobs.pool", "multiprocessing.connection"): "the CLI's quick commands never start a worker",
     ("engine.jobs.tasks", "engine.transcript"): "numpy (~110 ms): a worker that only cuts never loads it",
     ("engine.jobs.cluster", "distributed"): "Dask (~0.5 s, an optional extra) only when a batch runs on a cluster",
-    ("engine.jobs.cluster", "engine.captions.custom"): "Pillow, fontTools (~150 ms): only for a custom preset",
+    ("engine.jobs.cluster_run", "engine.captions.custom"): "Pillow, fontTools (~150 ms): only for a custom preset",
     ("engine.jobs.cluster_tasks", "distributed"): "a Dask worker's, loaded there already; never the submitter's",
     ("engine.jobs.cluster_tasks", "engine.jobs.tasks"): "PyAV and the media code: the worker's, not the submitter's",
     ("engine.jobs.cluster_tasks", "engine.transcript"): "numpy (~110 ms) only when a worker transcribes",

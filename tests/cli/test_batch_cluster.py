@@ -33,6 +33,10 @@ ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "fastclip_desktop.cli"]
 DASK = str(Path(sys.executable).with_name("dask"))
 START_S = 60  # for a process of the cluster to be up (2 busy cores)
+# this checkout's engine first, for the CLI and the workers alike (the venv may hold another checkout's)
+def here_env() -> dict:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
+
 
 
 def free_port() -> int:
@@ -54,7 +58,7 @@ class DaskCluster:
 
     def _start(self, command: list[str], name: str, env: dict | None = None, cwd=None) -> subprocess.Popen:
         log = open(self.folder / f"{name}-{len(self.procs)}.log", "wb")  # noqa: SIM115 (closed with the process)
-        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env or os.environ.copy(),
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env or here_env(),
                                 cwd=cwd or self.folder)
         log.close()
         self.procs.append(proc)
@@ -66,7 +70,7 @@ class DaskCluster:
         args = [self.address, "--no-nanny", "--nthreads", "1", "--host", "127.0.0.1", "--worker-port",
                 address.rsplit(":", 1)[1], "--no-dashboard", "--death-timeout", "20",
                 "--local-directory", str(self.folder)]
-        env = {**os.environ, "FASTCLIP_HOME": str(self.worker_home), "HF_HUB_OFFLINE": "1", **(env or {})}
+        env = {**here_env(), "FASTCLIP_HOME": str(self.worker_home), "HF_HUB_OFFLINE": "1", **(env or {})}
         self.workers[address] = self._start([*(python or [DASK, "worker"]), *args], "worker", env)
         return address
 
@@ -118,12 +122,13 @@ def batch_file(folder: Path, source: Path, n: int) -> Path:
 
 
 def run_cli(*args, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, timeout=240, cwd=ROOT, **kwargs)
+    return subprocess.run([*CLI, *map(str, args)], check=False, capture_output=True, text=True, timeout=240, cwd=ROOT,
+                          env=here_env(), **kwargs)
 
 
 def start_cli(*args) -> subprocess.Popen:
     return subprocess.Popen([*CLI, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=ROOT)
+                            cwd=ROOT, env=here_env())
 
 
 def clip_jobs() -> list:
