@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import sys
 
-from .batch import BatchProgress, jobs_to_run, plan, report
+from .batch import jobs_to_run, plan
+from .batch_progress import BatchProgress
+from .batch_summary import report
 from .common import EXIT_FAILED, reject
 
 
