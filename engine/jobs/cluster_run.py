@@ -245,7 +245,13 @@ class ClusterRun:
             self.cluster.where[flight.job.job_id] = address
         try:
             if flight.job.kind in MAKES_A_CLIP:
-                value["path"] = self.cluster.path_map.to_local(value["path"])
+                written = value["path"]
+                value["path"] = self.cluster.path_map.to_local(written)
+                if not Path(value["path"]).is_file():  # written on the worker's own disk, not shared storage
+                    raise ProcessingFailed(
+                        f"the worker {address} wrote {written}, which this machine does not see at {value['path']}: "
+                        "outputs must be on storage every machine shares (an out path there, or a --path-map rule)",
+                        field="out")
             elif flight.job.kind == "transcript":
                 self._keep_transcript(flight, value.pop("transcript"))
                 value["model_path"] = flight.job.request.get("model_path")  # (as this machine names it)

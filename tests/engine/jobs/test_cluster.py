@@ -22,15 +22,13 @@ from engine import (
     Runner,
     cache_dir,
     cached_transcript,
+    connect_cluster,
     job_json,
 )
 from tests import media
 from tests.engine.captions.test_burn_in import speech_video
 
-pytest.importorskip("distributed")
-
-from engine import connect_cluster
-
+pytestmark = pytest.mark.slow
 CLEAN = "builtin:clean-subtitle"
 
 
@@ -122,3 +120,20 @@ def test_a_task_that_fails_twice_fails_its_job_and_the_batch_goes_on(cluster, so
     assert any(u.job_id == failed.job_id and u.status_message.startswith("started again on") for u in events)
     assert temps(out) == []
     assert Fraction(done.result["duration"]).limit_denominator(30) == 1
+
+
+def test_an_output_written_where_this_machine_cannot_see_it_fails_its_job(cluster, sources, tmp_path):
+    """A path rule that sends outputs to a worker's own disk: the job fails, no clip is recorded."""
+    here, there = tmp_path / "here", tmp_path / "there"
+    cluster.path_map = PathMap.parse([f"{here}={there}"])
+    try:
+        with Library() as lib, Runner(lib, workers=1) as runner:
+            talk = runner.resolve_source(str(sources["talk"]))
+            [job] = runner.submit(ClipRequest(talk.file_id, start=0, end=1, mode="keyframe"), str(here / "x.mp4"))
+            final = cluster.run(runner, [job.job_id])[job.job_id]
+            assert all(c.job_id != job.job_id for c in lib.list_clips(limit=10))
+    finally:
+        cluster.path_map = PathMap()
+    assert final.status == "failed" and final.error["field"] == "out"
+    assert f"wrote {there / 'x.mp4'}, which this machine does not see at {here / 'x.mp4'}" in final.error["message"]
+    assert (there / "x.mp4").is_file() and not (here / "x.mp4").exists()
