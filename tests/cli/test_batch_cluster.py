@@ -1,4 +1,7 @@
-"""`fastclip batch FILE --scheduler tcp://...` against a real `dask scheduler` and `dask worker`
+"""`fastclip batch FILE --scheduler local:2`: a mixed batch (clips in both modes, captions, a
+transcript) on a LocalCluster the CLI starts, shown and recorded; run again, all skipped.
+
+`fastclip batch FILE --scheduler tcp://...` against a real `dask scheduler` and `dask worker`
 processes started from this venv on loopback ports: workers without the engine (or another one)
 refused before anything runs; a worker killed mid-batch (its task done by the other, no temp file
 left); the scheduler killed mid-batch (a clear error, a re-run with a new scheduler does the rest);
@@ -22,12 +25,15 @@ import sys
 import time
 from pathlib import Path
 
+import distributed  # (fastclip-desktop[cluster], which make installs)
 import pytest
 
+from engine import cache_dir, cached_transcript
 from engine.library import Library
 from tests import media
+from tests.engine.captions.test_burn_in import speech_video
 
-distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "fastclip_desktop.cli"]
@@ -224,7 +230,7 @@ def test_the_scheduler_going_away_stops_the_batch_and_a_rerun_does_the_rest(clus
     try:
         wait_until(lambda: sum(j.status == "complete" for j in clip_jobs()) >= 2, "two jobs complete", proc=cli)
         c.kill(c.scheduler)
-        out, err = cli.communicate(timeout=120)
+        _, err = cli.communicate(timeout=120)
     finally:
         if cli.poll() is None:
             cli.kill()
@@ -253,9 +259,12 @@ def test_ctrl_c_cancels_the_clusters_tasks_and_records_what_finished(clusters, l
     batch = batch_file(tmp_path, long_gop, 4)
     cli = start_cli("batch", batch, "--scheduler", c.address)
     try:
-        wait_until(lambda: (lambda jobs: any(j.status == "complete" for j in jobs)
-                            and any(j.status == "processing" and j.progress >= 10 for j in jobs))(clip_jobs()),
-                   "one job complete and one processing", proc=cli)
+        def one_done_one_running() -> bool:
+            jobs = clip_jobs()
+            return (any(j.status == "complete" for j in jobs)
+                    and any(j.status == "processing" and j.progress >= 10 for j in jobs))
+
+        wait_until(one_done_one_running, "one job complete and one processing", proc=cli)
         cli.send_signal(signal.SIGINT)
         out, err = cli.communicate(timeout=60)
     finally:
@@ -272,3 +281,47 @@ def test_ctrl_c_cancels_the_clusters_tasks_and_records_what_finished(clusters, l
     complete = [j for j in jobs if j.status == "complete"]
     assert all(Path(j.result["path"]).is_file() for j in complete)
     assert all(not Path(j.request["out"]).exists() for j in cancelled)
+
+
+def test_a_mixed_batch_on_a_local_cluster_is_shown_recorded_and_skipped_when_run_again(tmp_path):
+    media.make_video(tmp_path / "talk.mp4", duration=4.0)
+    speech = speech_video(tmp_path / "speech.mp4", size=(320, 180), duration=4.0)
+    rows = [{"source": "talk.mp4", "start": 1.2, "end": 3, "mode": "keyframe", "out": "out/k.mp4"},
+            {"source": "talk.mp4", "start": 0.5, "end": 2.5, "mode": "precise", "out": "out/p.mp4"},
+            {"kind": "captions", "source": "speech.mp4", "captions": "builtin:clean-subtitle", "out": "out/c.mp4"},
+            {"kind": "transcript", "source": "speech.mp4"}]
+    batch = tmp_path / "mixed.json"
+    batch.write_text(json.dumps(rows))
+
+    r = run_cli("batch", batch, "--scheduler", "local:2")
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stdout + r.stderr
+    assert "cluster tcp://127.0.0.1:" in r.stderr and ": 2 worker(s) (127.0.0.1:" in r.stderr
+    assert "dashboard: http://" in r.stderr  # (bokeh is in the extra)
+    header, *table, counts = r.stdout.splitlines()
+    assert header.split()[:6] == ["#", "source", "range", "format", "status", "worker"]
+    assert [line.split()[4] for line in table] == ["complete"] * 4
+    assert all(line.split()[5].startswith("127.0.0.1:") for line in table)
+    assert "transcript:" in table[3] and " words, " in table[3] and counts == "4 complete of 4"
+
+    # the outputs: keyframe from the keyframe at 1 s, precise from the frame at 0.5 s, captioned whole
+    out = tmp_path / "out"
+    assert [n for _, n in media.frame_numbers(out / "k.mp4")][::59] == [30, 89]
+    assert [n for _, n in media.frame_numbers(out / "p.mp4")] == list(range(15, 75))
+    assert abs(media.probe(out / "c.mp4")["duration"] - 4.0) < 0.1 and temps(out) == []
+    # the rows here, each with the worker that ran it; the transcript in this machine's cache
+    with Library() as lib:
+        jobs = lib.list_jobs(limit=20)
+        clips = {Path(c.path).name: c for c in lib.list_clips(limit=10)}
+    ran = [j for j in jobs if j.kind != "import"]
+    assert sorted(j.kind for j in ran) == ["captions", "clip", "clip", "transcript"]
+    assert all(j.status == "complete" and j.worker_address.startswith("tcp://127.0.0.1:") for j in ran)
+    assert sorted(clips) == ["c.mp4", "k.mp4", "p.mp4"] and clips["c.mp4"].captioned
+    assert cached_transcript(speech, cache_dir=cache_dir()) is not None
+    listed = run_cli("jobs", "list").stdout
+    assert sum("[tcp://127.0.0.1:" in line for line in listed.splitlines()) == 4
+
+    again = run_cli("batch", batch)  # (the same planning as with a scheduler; no cluster to start)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.stdout.splitlines()[-1] == "4 skipped of 4"
+    with Library() as lib:
+        assert len(lib.list_jobs(limit=20)) == len(jobs)  # nothing made again
