@@ -78,9 +78,9 @@ def _apply(path, pairs: tuple[tuple[str, str], ...]):
     text = str(path)
     best = None
     for src, dst in pairs:
-        if text == src or (text.startswith(src) and (src[-1] in "/\\" or text[len(src)] in "/\\")):
-            if best is None or len(src) > len(best[0]):
-                best = (src, dst)
+        under = text == src or (text.startswith(src) and (src[-1] in "/\\" or text[len(src)] in "/\\"))
+        if under and (best is None or len(src) > len(best[0])):  # the longest rule that matches
+            best = (src, dst)
     if best is None:
         return text
     src, dst = best
