@@ -9,7 +9,8 @@
 # Setup is two idempotent steps, quick when everything is present:
 #   system  scripts/setup_system.sh: libmpv, Qt's runtime libraries, and the tools the
 #           tests use (ffmpeg, espeak-ng, xvfb, imagemagick); apt only when one is missing
-#   venv    .venv with `pip install -e '.[test]'`, redone when pyproject.toml changes
+#   venv    .venv with `pip install -e '.[test,cluster]'` (cluster: Dask, for `fastclip batch --scheduler`
+#           and its tests), redone when pyproject.toml changes
 #
 # PYTHON=python3.12 make test   picks the interpreter for the venv (3.11 or newer).
 # make test ARGS='-k drop -x'   passes arguments to pytest.
@@ -66,6 +67,6 @@ $(VPY): | system
 # Make's own timestamps: redone when pyproject.toml is newer than the stamp.
 # editable_mode=compat: a plain path entry, not an import hook (10 ms off every CLI start).
 $(STAMP): pyproject.toml | $(VPY) system
-	$(VPY) -m pip install -q --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat
+	$(VPY) -m pip install -q --disable-pip-version-check -e '.[test,cluster]' --config-settings editable_mode=compat
 	$(VPY) scripts/use_system_lame.py
 	@touch $@

@@ -9,6 +9,7 @@ fastclip / ffmpeg (lower is better), against the target of the issue.
     python bench/run.py --quick          # 2-minute source, for smoke runs
     python bench/run.py --ten            # 10-minute source (a 2-minute loop; the cases cut at scaled times)
     python bench/run.py --only keyframe --rounds 9 --json results.json
+    python bench/run.py cluster [--clips 40 --rounds 2]   # a batch on a Dask cluster: 1 worker vs 2 (bench_cluster.py)
 
 Not part of the test suite: a missed target does not fail the run (unless --strict).
 Exit status: 0 when every command ran, 1 when a command failed (or, with --strict, a
@@ -414,6 +415,11 @@ def parse_args(argv: list[str] | None):
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["cluster"]:  # (its own source, sides and report: bench_cluster.py)
+        import bench_cluster
+
+        return bench_cluster.main(argv[1:])
     args = parse_args(argv)
     ffmpeg = media.find_ffmpeg()
     if not ffmpeg:

@@ -5,7 +5,8 @@ The front ends (the GUI, the ``fastclip`` CLI, the local API) use only the names
 (the import-linter contracts in pyproject.toml hold the front ends to this). The engine is grouped
 by responsibility, one layer above the next (see docs/architecture.md):
 
-    jobs        the one job runner: worker pool, planner, recorder, recovery, the GUI's thread
+    jobs        the one job runner: worker pool, planner, recorder, recovery, the GUI's thread;
+                a batch's jobs on a Dask cluster (cluster, cluster_tasks, path_map)
     cut         request rules, the pure plan, the export and its per-track executors
     captions    styles, presets, fonts, the one renderer, burn-in
     transcript  speech to text with word times, cached
@@ -71,6 +72,8 @@ _FRONT_DOOR = {
     "JobUpdate": "engine.jobs.recorder",
     "JobThread": "engine.jobs.thread",
     "job_json": "engine.jobs.payloads", "download_url": "engine.jobs.payloads",
+    "connect_cluster": "engine.jobs.cluster", "SchedulerLost": "engine.jobs.cluster",
+    "PathMap": "engine.jobs.path_map",
 }
 _RENAMED = {"TRANSCRIPT_FORMATS": ("engine.transcript", "FORMATS"),
             "transcript_dict": ("engine.transcript", "to_dict"),

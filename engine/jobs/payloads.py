@@ -60,6 +60,8 @@ def job_json(job: Job, path: str | None = None) -> dict:
             d["error"] = job.error
     d.update(attempts=job.attempts, created_at=job.created_at, started_at=job.started_at,
              finished_at=job.finished_at)
+    if job.worker_address:  # run on a cluster: the worker of its last attempt
+        d["worker_address"] = job.worker_address
     return d
 
 

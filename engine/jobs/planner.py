@@ -45,6 +45,7 @@ from ..formats import canonical_format
 from ..library import MAX_TITLE, Clip, Job, Library, Media, request_fingerprint
 from ..library.jobs import RUNNING
 from ..naming import unique_path
+from ..paths import cache_dir as default_cache_dir
 from .recorder import OnEvent, SourceFacts
 
 _FILE_ID = re.compile(r"^upl_[0-9a-f]{12}$")
@@ -218,15 +219,16 @@ class Planner:
                 jobs.append(self._queue("clip", p.request, p.fingerprint, reuse, job_id=p.job_id))
         return jobs
 
-    def _queue(self, kind: str, request: dict, fingerprint: str, reuse: bool, *, job_id: str | None = None) -> Job:
+    def _queue(self, kind: str, request: dict, fingerprint: str, reuse: bool, *, job_id: str | None = None,
+               still_there: Callable[[Job], bool] | None = None) -> Job:
         """A new job; with ``reuse``, the job already asked for the same thing when there is one:
-        complete with its clip still there, queued or running (waited for, not made twice), or
-        failed (queued again)."""
+        complete with its output still there (``still_there``, default: its library clip), queued
+        or running (waited for, not made twice), or failed (queued again)."""
         lib = self.library
         if reuse:
             prev = lib.latest_job_with_fingerprint(fingerprint)
             if prev is not None:
-                if prev.status == "complete" and self._clip_still_there(prev):
+                if prev.status == "complete" and (still_there or self._clip_still_there)(prev):
                     return prev
                 if prev.status in ("pending", *RUNNING):
                     return prev
@@ -310,11 +312,12 @@ class Planner:
         return path.absolute()
 
     def submit_transcript(self, source: str, *, model_path: str | None = None, language: str | None = None,
-                          fresh: bool = False, cache_dir: str | None = None) -> Job:
+                          fresh: bool = False, cache_dir: str | None = None, reuse: bool = False) -> Job:
         """Queue the transcript job of ``source`` (POST /v1/transcript); the model is ``model_path``,
         else the library's ``whisper_model_path`` setting, else the built-in one. ``fresh``: listen
         again even when the transcript is cached. ``cache_dir``: the transcript cache to use (default:
-        the app's)."""
+        the app's). With ``reuse`` (a batch run again), a complete job whose transcript is still in
+        the cache is returned, one queued or running adopted, a failed one queued again."""
         media = self.resolve_source(source)
         if not media.has_audio:
             raise InvalidRequest(f"{media.filename} has no audio track, so it has nothing to transcribe",
@@ -330,7 +333,18 @@ class Planner:
             request["fresh"] = True
         if cache_dir:
             request["cache_dir"] = str(cache_dir)
-        return self.library.create_job("transcript", request)
+        if not reuse:
+            return self.library.create_job("transcript", request)
+        from ..transcript.cached import cached_transcript  # (as above)
+
+        def still_cached(job: Job) -> bool:
+            try:
+                return cached_transcript(media.path, cache_dir=cache_dir or default_cache_dir(), model_path=model,
+                                         language=language) is not None
+            except FastClipError:
+                return False
+
+        return self._queue("transcript", request, request_fingerprint(request), True, still_there=still_cached)
 
     def _clip_still_there(self, job: Job) -> bool:
         clip_id = (job.result or {}).get("clip_id")

@@ -34,9 +34,12 @@ class Recovery:
             remove_stale_temps(lib.clips_dir)  # nobody is writing there now
         return recovered, lib.sweep_expired()
 
-    def recover(self) -> list[Job]:
-        """Re-queue or fail the jobs whose process is gone (see the module doc)."""
-        jobs = self.library.recover_after_crash(is_running=self.owner_running)
+    def recover(self, also_running=None) -> list[Job]:
+        """Re-queue or fail the jobs whose process is gone (see the module doc). ``also_running(row)``
+        says which other jobs this process runs itself (a cluster batch: on another machine's worker)."""
+        is_running = self.owner_running if also_running is None else (
+            lambda row: also_running(row) or self.owner_running(row))
+        jobs = self.library.recover_after_crash(is_running=is_running)
         for job in jobs:
             self._after(job)
         return jobs

@@ -2,7 +2,8 @@
 
 Each task takes the job's spec (its library request plus what the runner added: ``path``, the
 file to read; ``out``, the file to write) and a ``report(status, progress, message)``; it returns
-the job's result as plain data for the runner to record. ``Sources`` is what a worker keeps
+the job's result as plain data for the runner to record. A Dask worker of a cluster batch runs the
+same functions (``engine.jobs.cluster_tasks``). ``Sources`` is what a worker keeps
 between jobs to make the next one fast: the probe of each source and the open containers of
 the last one, including one opened before the first job asked for it (``worker.open_early``).
 
@@ -171,7 +172,10 @@ def run_transcript(spec: dict, report) -> dict:
 
 def _export(sources: Sources, key: str, path: str, info, clip, spec: dict, report, writing) -> dict:
     options = {}
-    if clip.captions is not None and clip.captions.startswith("preset:"):
+    resolved = spec.get("resolved_preset")  # (CaptionStyle, font file or None), resolved by the host
+    if clip.captions is not None and resolved is not None:  # (a cluster worker cannot open the library)
+        options["resolve_preset"] = lambda ref: tuple(resolved)
+    elif clip.captions is not None and clip.captions.startswith("preset:"):
         options["resolve_preset"] = _library_presets(spec.get("library"))
     if clip.captions is not None and spec.get("cache_dir"):
         options["cache_dir"] = spec["cache_dir"]

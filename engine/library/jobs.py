@@ -195,7 +195,8 @@ class JobRecords:
             conn.execute(
                 "UPDATE jobs SET status = 'downloading', attempts = attempts + 1, started_at = ?, "
                 "progress = 0, status_message = 'starting', worker_pid = ?, worker_token = ?, "
-                "error = NULL, result = NULL, finished_at = NULL WHERE job_id = ? AND status = 'pending'",
+                "worker_address = NULL, error = NULL, result = NULL, finished_at = NULL "
+                "WHERE job_id = ? AND status = 'pending'",
                 (iso(self._now()), os.getpid() if worker_pid is None else int(worker_pid),
                  f"{PROCESS_TOKEN}.{secrets.token_hex(4)}",  # this process, and which claim
                  row[0]))
@@ -221,6 +222,37 @@ class JobRecords:
                 "UPDATE jobs SET status = coalesce(?, status), progress = coalesce(?, progress), "
                 "status_message = coalesce(?, status_message) WHERE job_id = ?",
                 (status, progress, message, job_id))
+        return self.get_job(job_id)
+
+    def set_job_worker(self, job_id: str, address: str, *, claimed: Job | None = None) -> Job:
+        """Say where a running job's attempt runs (a cluster worker's address). An ended job, or
+        (with ``claimed``) another claim of it, is a Conflict."""
+        claim, params = "", ()
+        if claimed is not None:
+            claim, params = " AND worker_token IS ?", (claimed.worker_token,)
+        marks = ", ".join("?" * len(RUNNING))
+        with self._db.write() as conn:
+            cur = conn.execute(f"UPDATE jobs SET worker_address = ? WHERE job_id = ? AND status IN ({marks}){claim}",
+                               (str(address), job_id, *RUNNING, *params))
+            if cur.rowcount == 0:
+                raise Conflict(_not_running(self.get_job(job_id)), field="job_id")
+        return self.get_job(job_id)
+
+    def requeue_job(self, job_id: str, message: str, *, claimed: Job | None = None) -> Job:
+        """Put a running job back in the queue (pending, with ``message``) when what ran it went
+        away before it ended (a cluster's scheduler): a later run takes it up. With ``claimed``,
+        only that claim of the job; an ended job is a Conflict."""
+        claim, params = "", ()
+        if claimed is not None:
+            claim, params = " AND worker_token IS ?", (claimed.worker_token,)
+        marks = ", ".join("?" * len(RUNNING))
+        with self._db.write() as conn:
+            cur = conn.execute(
+                "UPDATE jobs SET status = 'pending', progress = 0, status_message = ?, started_at = NULL, "
+                f"worker_pid = NULL, worker_token = NULL WHERE job_id = ? AND status IN ({marks}){claim}",
+                (message, job_id, *RUNNING, *params))
+            if cur.rowcount == 0:
+                raise Conflict(_not_running(self.get_job(job_id)), field="job_id")
         return self.get_job(job_id)
 
     def complete_job(self, job_id: str, result: dict | None = None, *, claimed: Job | None = None) -> Job:

@@ -135,6 +135,7 @@ class Job:
     attempts: int
     worker_pid: int | None
     worker_token: str | None = None  # which claim of the job this row is (claim_next_job)
+    worker_address: str | None = None  # a cluster worker running this attempt (tcp://host:port), else None
 
     @property
     def ended(self) -> bool:
@@ -148,7 +149,7 @@ class Job:
             progress=r["progress"], status_message=r["status_message"], error=_loads(r["error"]),
             result=_loads(r["result"]), created_at=r["created_at"], started_at=r["started_at"],
             finished_at=r["finished_at"], attempts=r["attempts"], worker_pid=r["worker_pid"],
-            worker_token=r["worker_token"],
+            worker_token=r["worker_token"], worker_address=r["worker_address"],
         )
 
     def to_dict(self) -> dict:

@@ -274,8 +274,19 @@ def _005_uploads(conn: sqlite3.Connection) -> None:
         """)
 
 
+def _007_job_worker_address(conn: sqlite3.Connection) -> None:
+    # (number 6 is the moments branch's: it rebuilds the jobs table for new kinds; this one only adds a
+    # column, so it runs as well after that rebuild as before it.)
+    # worker_address: where a job's current attempt runs when that is not a worker process of this
+    # machine (a Dask worker of a cluster batch: tcp://host:port); NULL for local workers.
+    conn.execute("ALTER TABLE jobs ADD COLUMN worker_address TEXT")
+
+
+# The runner keys on position: a library's PRAGMA user_version is how many of these it has had, and
+# entry k (1-based) takes it from k-1 to k; the names' numbers are for people. _007 sits 6th until the
+# moments branch's _006 is put before it (then it is 7th, as its name says).
 MIGRATIONS: tuple[Migration, ...] = (_001_initial, _002_caption_presets_and_fonts, _003_edit_states, _004_api_keys,
-                                     _005_uploads)
+                                     _005_uploads, _007_job_worker_address)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -3,9 +3,13 @@
 JSON: a list of objects shaped like the API's POST /v1/clip body, with ``source`` (a path or a
 file_id) instead of ``file_id`` (``file_id`` works too), and optional ``mode`` and ``out``;
 ``captions`` is a preset ref or the API's ``{"preset_ref": "..."}``. CSV: a header row naming
-columns among source,start,end,format,quality,mode,captions,out (empty cells are left out).
+columns among source,start,end,format,quality,mode,captions,out,kind (empty cells are left out).
 Relative paths (sources and outputs) are relative to the batch file's folder. The API's rules
 are checked per request later, by the engine.
+
+``kind`` (default ``clip``) says what a row asks for: ``clip``; ``captions``, the whole video with
+the ``captions`` preset burned in (POST /v1/captions: ``quality`` and ``out`` apply, no range);
+``transcript``, the source's transcript into the transcript cache (``model``, ``language``).
 """
 
 from __future__ import annotations
@@ -13,8 +17,16 @@ from __future__ import annotations
 import json
 import os
 
-FIELDS = ("source", "start", "end", "segments", "format", "quality", "mode", "captions", "join", "out")
-CSV_FIELDS = ("source", "start", "end", "format", "quality", "mode", "captions", "out")
+FIELDS = ("source", "start", "end", "segments", "format", "quality", "mode", "captions", "join", "out", "kind",
+          "model", "language")
+CSV_FIELDS = ("source", "start", "end", "format", "quality", "mode", "captions", "out", "kind")
+KINDS = ("clip", "captions", "transcript")
+# the fields each kind takes (besides source and kind)
+KIND_FIELDS = {
+    "clip": ("start", "end", "segments", "format", "quality", "mode", "captions", "join", "out"),
+    "captions": ("captions", "quality", "out"),
+    "transcript": ("model", "language"),
+}
 MAX_ENTRIES = 10_000
 
 
@@ -126,9 +138,18 @@ def _checked(item: dict, i: int) -> dict:
         if set(captions) != {"preset_ref"} or not isinstance(captions["preset_ref"], str):
             raise bad("captions", 'a preset ref, or {"preset_ref": "..."}')
         item["captions"] = captions["preset_ref"]
-    for key in ("format", "quality", "mode", "captions", "out"):
+    for key in ("format", "quality", "mode", "captions", "out", "kind", "model", "language"):
         if item.get(key) is not None and not isinstance(item[key], str):
             raise bad(key, "text")
+    kind = item.setdefault("kind", "clip")
+    if kind not in KINDS:
+        raise bad("kind", " or ".join(KINDS))
+    extra = sorted(k for k in item if k not in ("source", "kind", *KIND_FIELDS[kind]) and item[k] is not None)
+    if extra:
+        raise InvalidRequest(f"request {i + 1}: a {kind} request takes no {extra[0]} (it takes "
+                             f"{', '.join(KIND_FIELDS[kind])})", field=f"[{i}].{extra[0]}")
+    if kind == "captions" and not item.get("captions"):
+        raise bad("captions", "a caption preset ref for a captions request, e.g. builtin:bold-pop")
     if item.get("join") is not None and not isinstance(item["join"], bool):
         raise bad("join", "true or false")
     segments = item.get("segments")

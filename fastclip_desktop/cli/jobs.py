@@ -40,7 +40,8 @@ def cmd_jobs_list(args) -> int:
             return EXIT_OK
         for j in items:
             what = j.error["message"] if j.error else j.status_message
-            print(f"{j.job_id}  {j.kind:<7} {j.status:<11} {j.progress:3d}%  {what}")
+            where = f"  [{j.worker_address}]" if j.worker_address else ""  # a cluster worker ran it
+            print(f"{j.job_id}  {j.kind:<7} {j.status:<11} {j.progress:3d}%  {what}{where}")
         return EXIT_OK
 
     return with_library(run, sweep=False)

@@ -29,6 +29,12 @@ def times_text(elapsed: float, fraction: float) -> str:
     return text
 
 
+def bar(pct: int, width: int) -> str:
+    """``[#####.....]``: ``pct`` percent of ``width`` filled."""
+    filled = int(width * max(0, min(100, pct)) / 100)
+    return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
 class ProgressBar:
     def __init__(self, stream, clock_fn=time.monotonic):
         self.stream = stream

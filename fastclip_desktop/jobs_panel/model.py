@@ -7,7 +7,9 @@ its creation time and its source's name, and goes on top). A row says which acti
 gives the texts of its cells: kind, source, status, message (the error's message for a failed
 job), elapsed time. Elapsed time runs from the job's start to its end, or to now while it runs:
 ``tick()`` (the panel's 1 s timer) tells listeners which rows' elapsed text moved on, without
-touching the library.
+touching the library. ``follow(library)`` (on the same timer) reads the recent rows again for the
+jobs another process runs (a ``fastclip batch`` here or on a cluster), which the queue never
+reports: new ones go on top, changed ones change.
 
 Listeners get ``(what, job_ids)``: "reset" (a load), "inserted" (new rows, on top), "changed",
 "removed" (the oldest ended rows, past ``max_rows``) or "tick".
@@ -56,6 +58,7 @@ class JobRow:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     target: str | None = None  # where a clip job writes its output (the request's "out")
+    worker_address: str | None = None  # the cluster worker running it (a batch on a cluster)
 
     @property
     def running(self) -> bool:
@@ -95,6 +98,8 @@ class JobRow:
     def message_text(self) -> str:
         if self.status == "failed":
             return (self.error or {}).get("message") or self.status_message or "failed"
+        if self.running and self.worker_address and self.worker_address not in self.status_message:
+            return f"{self.status_message} (on {self.worker_address.split('://', 1)[-1]})"
         return self.status_message
 
     @property
@@ -139,6 +144,7 @@ class JobsModel(Observable):
         self.rows: list[JobRow] = []  # newest first
         Observable.__init__(self)
         self._names: dict[str, str] = {}  # file_id -> the source's file name
+        self._told: set[str] = set()  # jobs the queue reports (apply); follow() leaves them to it
 
     # -- observing ----------------------------------------------------------------------------------
 
@@ -167,8 +173,30 @@ class JobsModel(Observable):
         self.rows = [self._row_of(job, library) for job in library.list_jobs(limit=limit)]
         self._changed("reset", tuple(r.job_id for r in self.rows))
 
+    def follow(self, library: Library, limit: int = LOAD_LIMIT) -> tuple[str, ...]:
+        """Read the ``limit`` most recent jobs again and show what changed of those the queue does
+        not report (run by another process); return their ids."""
+        fresh = [job for job in library.list_jobs(limit=limit) if job.job_id not in self._told]
+        changed, inserted = [], []
+        for job in reversed(fresh):  # oldest first: the newest ends on top
+            old = self.row(job.job_id)
+            row = self._row_of(job, library)
+            if old is None:
+                self.rows.insert(0, row)
+                inserted.append(row.job_id)
+            elif row != old:
+                self.rows[self.index(job.job_id)] = row
+                changed.append(row.job_id)
+        if inserted:
+            self._changed("inserted", tuple(inserted))
+            self._trim()
+        if changed:
+            self._changed("changed", tuple(changed))
+        return (*inserted, *changed)
+
     def apply(self, update: JobUpdate, library: Library | None = None) -> JobRow:
         """Follow one JobUpdate; a job not shown yet is read from ``library`` and goes on top."""
+        self._told.add(update.job_id)
         old = self.row(update.job_id)
         if old is None:
             return self._insert(update, library)
@@ -234,7 +262,7 @@ class JobsModel(Observable):
         return JobRow(job.job_id, job.kind, job.status, job.progress, job.status_message,
                       self._source_name(job.file_id, library, job.request), job.file_id, job.error, job.result,
                       _time(job.created_at), _time(job.started_at), _time(job.finished_at),
-                      (job.request or {}).get("out") if job.kind == "clip" else None)
+                      (job.request or {}).get("out") if job.kind == "clip" else None, job.worker_address)
 
     def _source_name(self, file_id: str | None, library: Library | None, request: dict | None = None) -> str:
         if file_id and file_id in self._names:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import JobUpdate, Library
+from engine import FastClipError, JobUpdate, Library
 
 from ..job_queue import JobQueue
 from ..message_bar import MessageBar
@@ -137,6 +137,7 @@ class JobsPanel(QWidget):
         self.ticker = QTimer(self)
         self.ticker.setInterval(TICK_MS)
         self.ticker.timeout.connect(self.model.tick)
+        self.ticker.timeout.connect(self.follow)
         self.ticker.start()
         self.reload()
 
@@ -145,6 +146,14 @@ class JobsPanel(QWidget):
     def reload(self) -> None:
         """Read the recent jobs from the library again."""
         self.model.load(self.library)
+
+    def follow(self) -> None:
+        """Once a second: the jobs another process runs (a batch, here or on a cluster), as their
+        rows in the library say."""
+        try:
+            self.model.follow(self.library)
+        except FastClipError:  # the library is busy or gone for a moment: the next tick reads it
+            pass
 
     def act(self, job_id: str, action: str) -> None:
         """Do one of a row's actions (what its buttons do), if the job allows it now."""

@@ -148,6 +148,30 @@ def test_load_reads_the_recent_jobs_newest_first_with_their_source_names(talk):
     assert running.status == "downloading" and running.started_at is not None and running.allows(CANCEL)
 
 
+def test_follow_shows_the_jobs_another_process_runs_on_a_cluster_with_their_worker(talk):
+    """A `fastclip batch --scheduler` in another process: the queue never reports its jobs; the
+    panel's timer reads their rows again, and a running one says which worker runs it."""
+    with Library() as lib:
+        m = lib.add_media(talk)
+        model = JobsModel()
+        model.load(lib)
+        job = lib.create_job("clip", {"file_id": m.file_id, "start": 0, "end": 1, "out": "/tmp/a.mp4"})
+        told = []
+        model.subscribe(lambda what, ids: told.append((what, ids)))
+        assert model.follow(lib) == (job.job_id,) and told == [("inserted", (job.job_id,))]
+        claimed = lib.claim_next_job()
+        lib.set_job_worker(job.job_id, "tcp://10.0.0.5:40123", claimed=claimed)
+        lib.update_job(job.job_id, "processing", 40, "cutting")
+        assert model.follow(lib) == (job.job_id,) and told[-1] == ("changed", (job.job_id,))
+        row = model.row(job.job_id)
+        assert (row.status, row.progress, row.worker_address) == ("processing", 40, "tcp://10.0.0.5:40123")
+        assert row.message_text == "cutting (on 10.0.0.5:40123)"
+        assert model.follow(lib) == ()  # nothing moved: nothing told
+        model.apply(update(job.job_id, "processing", 50, "cutting"), lib)  # a job this queue reports...
+        lib.update_job(job.job_id, "processing", 60, "cutting")
+        assert model.follow(lib) == ()  # ...is left to the queue
+
+
 # ------------------------------------------------------------------------------------------ the panel
 
 

@@ -336,3 +336,33 @@ def test_two_library_objects_in_threads_never_claim_the_same_job(lib, clock):
     together = [j for c in claimed for j in c]
     assert len(together) == len(set(together)) == 200 and set(together) == ids
     assert lib.check_integrity() == []
+
+
+def test_a_cluster_worker_address_is_kept_per_attempt(lib):
+    job = lib.create_job("clip", REQUEST)
+    claimed = lib.claim_next_job()
+    assert claimed.worker_address is None
+    assert lib.set_job_worker(job.job_id, "tcp://10.0.0.5:40123", claimed=claimed).worker_address == \
+        "tcp://10.0.0.5:40123"
+    assert lib.get_job(job.job_id).to_dict()["worker_address"] == "tcp://10.0.0.5:40123"
+    ended = lib.fail_job(job.job_id, "the worker died", claimed=claimed)
+    assert ended.worker_address == "tcp://10.0.0.5:40123"  # where its last attempt ran
+    with pytest.raises(Conflict):
+        lib.set_job_worker(job.job_id, "tcp://10.0.0.6:1")
+    lib.retry_job(job.job_id)
+    assert lib.claim_next_job().worker_address is None  # a new attempt, not on a cluster (yet)
+
+
+def test_a_running_job_can_be_queued_again_when_its_scheduler_goes_away(lib):
+    job = lib.create_job("clip", REQUEST)
+    claimed = lib.claim_next_job()
+    lib.update_job(job.job_id, "processing", 40)
+    again = lib.requeue_job(job.job_id, "queued again: the cluster's scheduler went away", claimed=claimed)
+    assert (again.status, again.progress, again.status_message, again.attempts, again.worker_pid) == \
+        ("pending", 0, "queued again: the cluster's scheduler went away", 1, None)
+    assert lib.claim_next_job().attempts == 2
+    with pytest.raises(Conflict):  # that claim is over
+        lib.requeue_job(job.job_id, "again", claimed=claimed)
+    lib.cancel_job(job.job_id)
+    with pytest.raises(Conflict):  # an ended job stays ended
+        lib.requeue_job(job.job_id, "again")
