@@ -212,7 +212,52 @@ def _003_edit_states(conn: sqlite3.Connection) -> None:
         """)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_001_initial, _002_caption_presets_and_fonts, _003_edit_states)
+def _004_moment_jobs(conn: sqlite3.Connection) -> None:
+    # The jobs table again, its kinds now with 'analyze' (POST /v1/clip/analyze: moments, no render)
+    # and 'auto' (POST /v1/clip/auto: moments, each made a clip). SQLite cannot change a CHECK in
+    # place: a new table, the rows copied, the old one dropped (nothing references it), the indexes
+    # made again.
+    conn.execute(_JOBS.replace("CREATE TABLE jobs (", "CREATE TABLE jobs_new (", 1))
+    columns = ", ".join(r[1] for r in conn.execute("PRAGMA table_info(jobs)").fetchall())
+    conn.execute(f"INSERT INTO jobs_new ({columns}) SELECT {columns} FROM jobs")
+    conn.execute("DROP TABLE jobs")
+    conn.execute("ALTER TABLE jobs_new RENAME TO jobs")
+    for sql in _JOB_INDEXES:
+        conn.execute(sql)
+
+
+_JOBS = """
+    CREATE TABLE jobs (
+        job_id           TEXT PRIMARY KEY,
+        kind             TEXT NOT NULL CHECK (kind IN ('clip', 'transcript', 'captions', 'import', 'analyze',
+                                                       'auto')),
+        request          TEXT NOT NULL,
+        request_fingerprint TEXT NOT NULL,
+        file_id          TEXT,
+        status           TEXT NOT NULL DEFAULT 'pending' CHECK (status IN
+                         ('pending', 'downloading', 'processing', 'uploading', 'complete', 'failed')),
+        progress         INTEGER NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),
+        status_message   TEXT NOT NULL DEFAULT '',
+        error            TEXT,
+        result           TEXT,
+        created_at       TEXT NOT NULL,
+        started_at       TEXT,
+        finished_at      TEXT,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        worker_pid       INTEGER,
+        worker_token     TEXT
+    )
+    """
+_JOB_INDEXES = (
+    "CREATE INDEX jobs_queue ON jobs (status, created_at)",
+    "CREATE INDEX jobs_created ON jobs (created_at)",
+    "CREATE INDEX jobs_fingerprint ON jobs (request_fingerprint, status)",
+    "CREATE INDEX jobs_file ON jobs (file_id)",
+)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_001_initial, _002_caption_presets_and_fonts, _003_edit_states,
+                                     _004_moment_jobs)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
