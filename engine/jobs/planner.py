@@ -5,7 +5,8 @@ worker) before it is used; a ``SOURCE`` may also be an import's file_id or a cli
 :class:`ClipRequest` is validated by ``engine.cut.request.validate`` (the one function with every
 rule) against the source's MediaInfo, which a worker probed, and planned into one job per output,
 each with the path its output will have; a :class:`CaptionsRequest` (POST /v1/captions) becomes
-one captions job, and a transcript request one transcript job. Nothing here touches PyAV.
+one captions job, a transcript request one transcript job, and analyze and auto-clip requests one
+job each (``engine.jobs.moment_requests``). Nothing here touches PyAV.
 
 A job's fingerprint is that of what the user asked for (the source's file_id, the request's
 own fields, ``out`` as given, which output, the name chosen for it if any), not of the path
@@ -45,6 +46,7 @@ from ..formats import canonical_format
 from ..library import MAX_TITLE, Clip, Job, Library, Media, request_fingerprint
 from ..library.jobs import RUNNING
 from ..naming import unique_path
+from .moment_requests import MomentRequests
 from .recorder import OnEvent, SourceFacts
 
 _FILE_ID = re.compile(r"^upl_[0-9a-f]{12}$")
@@ -77,7 +79,7 @@ class PlannedJob:
 
 
 
-class Planner:
+class Planner(MomentRequests):
     """Requests into jobs, for a runner: ``probe(key, path)`` asks a worker for a MediaInfo, and
     ``run(on_event, job_ids)`` runs jobs until they end (imports, before a source is used)."""
 
