@@ -32,9 +32,10 @@ def gap_similarity(vectors: np.ndarray, weights: np.ndarray, block: int = BLOCK)
 
 
 def depth_scores(sim: np.ndarray) -> np.ndarray:
-    """Hearst's depth of each gap: how far its similarity lies below the highest point reached
-    climbing left and right while the similarity rises. (A climb from gap g that can step to g-1
-    ends where the climb from g-1 ends, so one pass each way does it.)"""
+    """Hearst's depth of each gap at a valley of the similarity: how far it lies below the highest
+    point reached climbing left and right while the similarity rises (0 on a slope, so a boundary
+    is one gap, not the three around it). A climb from gap g that can step to g-1 ends where the
+    climb from g-1 ends, so one pass each way does it."""
     n = len(sim)
     left, right = np.array(sim, float), np.array(sim, float)
     for g in range(1, n):
@@ -43,7 +44,10 @@ def depth_scores(sim: np.ndarray) -> np.ndarray:
     for g in range(n - 2, -1, -1):
         if sim[g + 1] >= sim[g]:
             right[g] = right[g + 1]
-    return (left - sim) + (right - sim)
+    valley = np.ones(n, bool)
+    valley[1:] &= sim[1:] <= sim[:-1]
+    valley[:-1] &= sim[:-1] <= sim[1:]
+    return np.where(valley, (left - sim) + (right - sim), 0.0)
 
 
 def boundary_strength(vectors: np.ndarray, weights: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
