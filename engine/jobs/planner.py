@@ -228,7 +228,7 @@ class Planner(MomentRequests):
         if reuse:
             prev = lib.latest_job_with_fingerprint(fingerprint)
             if prev is not None:
-                if prev.status == "complete" and self._clip_still_there(prev):
+                if prev.status == "complete" and self._output_still_there(prev):
                     return prev
                 if prev.status in ("pending", *RUNNING):
                     return prev
@@ -334,8 +334,16 @@ class Planner(MomentRequests):
             request["cache_dir"] = str(cache_dir)
         return self.library.create_job("transcript", request)
 
-    def _clip_still_there(self, job: Job) -> bool:
-        clip_id = (job.result or {}).get("clip_id")
+    def _output_still_there(self, job: Job) -> bool:
+        """Whether what a complete job made is all still there: its clip (its clips, for an auto-clip);
+        an analysis makes none, so its moments always are."""
+        if job.kind == "analyze":
+            return True
+        result = job.result or {}
+        ids = [c.get("clip_id") for c in result.get("clips", ())] if job.kind == "auto" else [result.get("clip_id")]
+        return bool(ids) and all(self._clip_still_there(c) for c in ids)
+
+    def _clip_still_there(self, clip_id: str | None) -> bool:
         if not clip_id:
             return False
         try:
