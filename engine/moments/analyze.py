@@ -3,8 +3,9 @@
     moments = yield from analyze("talk.mp4", "customers leaving", cache_dir=home / "cache")
 
 Steps (each a Progress stage): the transcript (``cached``, or ``decoding``/``loading``/
-``transcribing`` when it is made here first, into the transcript cache), ``listening`` (the audio's
-level, from the cached waveform peaks), ``reading`` (sentence vectors, cached), ``ranking``.
+``transcribing`` when it is made here first, into the transcript cache), ``reading`` (sentence
+vectors, cached), ``listening`` (the audio's level, from the cached waveform peaks: read on a helper
+thread while the sentences are embedded, so this stage is what is left of it), ``ranking``.
 :func:`overall_fraction` puts them on one bar. :func:`find_moments` is the ranking itself, pure
 given its inputs.
 """
@@ -25,7 +26,7 @@ from ..transcript.document import ms
 from . import ranking
 from .cues import hook_points, hook_score, sentence_cues
 from .embedder import get_embedder
-from .loudness import Loudness, active_speech, contrast, loudness
+from .loudness import Listening, Loudness, active_speech, contrast
 from .moment import Moment
 from .request import MomentOptions, moment_options
 from .sentences import Sentence, split_sentences
@@ -35,7 +36,7 @@ from .vectors import sentence_vectors
 from .windows import Windows, candidate_windows, prefix, range_max, span_sum
 
 EXCERPT_CHARS = 160
-_STAGES = {"listening": (0.70, 0.78), "reading": (0.78, 0.97), "ranking": (0.97, 1.0)}
+_STAGES = {"reading": (0.70, 0.95), "listening": (0.95, 0.98), "ranking": (0.98, 1.0)}
 TRANSCRIPT_SHARE = 0.70
 
 
@@ -72,12 +73,16 @@ def analyze(source: str | os.PathLike, query: str | None = None, *, count: int |
     """
     options = moment_options(query, count, min_duration, max_duration)
     transcript = yield from transcribe(source, cache_dir=cache_dir, model_path=model_path, language=language)
-    loud = yield from loudness(source, float(transcript.duration), cache_dir)
     sentences = split_sentences(transcript)
     if not sentences:
         return []
-    embedder = embedder or get_embedder()
-    vectors = yield from sentence_vectors([s.text for s in sentences], embedder, cache_dir)
+    listening = Listening(source, float(transcript.duration), cache_dir)
+    try:
+        embedder = embedder or get_embedder()
+        vectors = yield from sentence_vectors([s.text for s in sentences], embedder, cache_dir)
+        loud = yield from listening.wait()
+    finally:
+        listening.stop()
     yield Progress("ranking", 0, 1, "ranking moments")
     query_vector = embedder.embed([options.query])[0] if options.query else None
     moments = find_moments(sentences, vectors, loud, query_vector, options, float(transcript.duration))

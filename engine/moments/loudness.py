@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,49 @@ def loudness(path: str | os.PathLike, duration: float, cache_dir: str | os.PathL
             break
         yield Progress("listening", p.done, p.total, "listening to the audio")
     return from_peaks(float(w.start), float(w.duration), w.mins, w.maxs)
+
+
+class Listening:
+    """:func:`loudness` run on a helper thread (PyAV decodes without holding the GIL), so the audio is
+    read while the caller embeds the sentences: on a first analysis the two are most of the time."""
+
+    def __init__(self, path: str | os.PathLike, duration: float, cache_dir: str | os.PathLike | None = None):
+        self._gen = loudness(path, duration, cache_dir)
+        self.done, self.total = 0.0, float(duration)
+        self._value: Loudness | None = None
+        self._error: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="fastclip-listening", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                try:
+                    p = next(self._gen)
+                except StopIteration as finished:
+                    self._value = finished.value
+                    return
+                self.done, self.total = p.done, p.total
+        except BaseException as e:  # raised to the caller by wait()
+            self._error = e
+        finally:
+            self._gen.close()
+
+    def wait(self):
+        """Yield Progress("listening", ...) until the level is read; return it (or raise what reading raised)."""
+        while self._thread.is_alive():
+            yield Progress("listening", self.done, self.total or 1, "listening to the audio")
+            self._thread.join(0.1)
+        yield Progress("listening", 1, 1, "listening to the audio")
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def stop(self) -> None:
+        """Stop reading (at its next step) and wait for the thread (an analysis cancelled or failed)."""
+        self._stop.set()
+        self._thread.join()
 
 
 def from_peaks(start: float, duration: float, mins: np.ndarray, maxs: np.ndarray) -> Loudness:
