@@ -84,9 +84,9 @@ def ensure_source(force: bool = False) -> Path:
     recipe = {"version": RECIPE_VERSION, "seconds": HOUR, "video": "testsrc2 320x180@15 keyint=30 ultrafast",
               "audio": "tests/fixtures/moments LAYOUT looped, aac 48k 96k"}
     sidecar = SOURCE.with_suffix(".json")
-    if not force and SOURCE.is_file() and sidecar.is_file():
-        if json.loads(sidecar.read_text()) == {**recipe, "size": SOURCE.stat().st_size}:
-            return SOURCE
+    fresh = not force and SOURCE.is_file() and sidecar.is_file()
+    if fresh and json.loads(sidecar.read_text()) == {**recipe, "size": SOURCE.stat().st_size}:
+        return SOURCE
     MEDIA_DIR.mkdir(parents=True, exist_ok=True)
     log(f"making {SOURCE.name} (one hour, once; a minute or two) ...")
     loop = MEDIA_DIR / "moments-loop.wav"
@@ -130,12 +130,12 @@ def _write_loop(path: Path) -> None:
 
 def _prose() -> list[str]:
     """Sentences of 6-30 words from the standard library's docstrings, in a fixed order."""
-    import argparse as m1, asyncio as m2, collections as m3, datetime as m4, decimal as m5, email as m6
-    import http.client as m7, json as m8, logging as m9, os as m10, pathlib as m11, shutil as m12
-    import subprocess as m13, textwrap as m14, threading as m15, unittest as m16, zipfile as m17
+    import importlib
 
+    names = ("argparse", "asyncio", "collections", "datetime", "decimal", "email", "http.client", "json", "logging",
+             "os", "pathlib", "shutil", "subprocess", "textwrap", "threading", "unittest", "zipfile")
     seen, out = set(), []
-    for mod in (m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12, m13, m14, m15, m16, m17):
+    for mod in map(importlib.import_module, names):
         docs = [inspect.getdoc(mod) or ""]
         docs += [inspect.getdoc(obj) or "" for _, obj in sorted(vars(mod).items()) if not _.startswith("_")]
         for doc in docs:
@@ -262,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         facts = write_transcript(src, prefill)
         log(f"{os.cpu_count()} CPUs, load {os.getloadavg()}; {src.name}: transcript of {facts['sentences']} sentences, "
             f"{facts['words']} words ({facts['distinct']} distinct sentences)")
-        results: dict[str, list] = {k: [] for k in ("load", "first", "query", "highlights", "cli_analyze", "cli_auto")}
+        results: dict[str, list] = {k: [] for k in ("load", "first", "query", "highlights", "cli_analyze",
+                                                    "cli_auto")}
         first_home = None
         for n in range(-1, args.rounds):
             timed = n >= 0
@@ -290,9 +291,10 @@ def main(argv: list[str] | None = None) -> int:
                                  "-o", f"{clips_dir}/", "--json"], auto_home)
             made = json.loads(out)["clips"]
             assert len(made) == 5 and len(list(clips_dir.iterdir())) == 5, "auto-clip did not make 5 clips"
+            at = first["stages"]
             line = (f"load {load['load']:.2f} s | first {first['total']:.2f} s "
-                    f"(vectors {first['stages']['listening'] - first['stages']['reading']:.2f}, then audio "
-                    f"{first['stages']['ranking'] - first['stages']['listening']:.2f}) | query {query['total']:.2f} s | "
+                    f"(vectors {at['listening'] - at['reading']:.2f}, then audio "
+                    f"{at['ranking'] - at['listening']:.2f}) | query {query['total']:.2f} s | "
                     f"highlights {highlights['total']:.2f} s | fastclip analyze {cli_analyze:.2f} s | "
                     f"clip --auto {cli_auto:.2f} s")
             log(("  " if timed else "  warm-up: ") + line)

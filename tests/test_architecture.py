@@ -216,7 +216,7 @@ DEFERRED_IMPORTS = {
     ("engine.jobs.tasks", "engine.transcript"): "numpy (~110 ms): a worker that only cuts never loads it",
     ("engine.jobs.tasks", "engine.captions.custom"): "Pillow, fontTools (~310 ms): only for custom presets",
     ("engine.jobs.tasks", "engine.library"): "SQLite and the records (~33 ms): a worker that cuts needs none",
-    ("engine.jobs.tasks", "engine.moments.analyze"): "numpy, the transcript code, the analysis (~160 ms): analyze and auto only",
+    ("engine.jobs.tasks", "engine.moments.analyze"): "numpy, transcript code, analysis (~160 ms): analyze, auto only",
     ("engine.moments.embedder", "onnxruntime"): "onnxruntime (~100 ms) loads with the model, timed apart as its load",
     ("engine.moments.embedder", "tokenizers"): "loads with the model, timed apart as its load",
     ("engine.jobs.worker", "engine.media.probe"): "the worker's entry: PyAV first, then the source opens",

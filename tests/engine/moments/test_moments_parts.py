@@ -117,7 +117,7 @@ def test_candidate_windows_span_the_asked_durations_and_fall_back_to_the_longest
     ends = starts + 4.0
     w = candidate_windows(starts, ends, 15, 40)
     assert len(w) and (w.duration >= 15).all() and (w.duration <= 40 - 1.2).all()
-    assert ((w.first <= w.last)).all()
+    assert (w.first <= w.last).all()
     pairs = {(int(a), int(b)) for a, b in zip(w.first, w.last)}
     naive = {(i, j) for i in range(20) for j in range(i, 20) if 15 <= ends[j] - starts[i] <= 38.8}
     assert pairs == naive
@@ -249,6 +249,6 @@ def test_find_moments_without_a_query_keeps_to_speech_and_topics():
 
 def test_the_excerpt_starts_at_the_anchor_and_is_cut_at_a_word():
     sentences = [Sentence(k, k + 1, f"Sentence number {k} says a few words more.", 8, 1) for k in range(6)]
-    assert excerpt(sentences, 0, 1, 0) == "Sentence number 0 says a few words more. Sentence number 1 says a few words more."
+    assert excerpt(sentences, 0, 1, 0) == " ".join(s.text for s in sentences[:2])
     long = excerpt(sentences, 0, 5, 2)
     assert long.startswith("…Sentence number 2") and long.endswith("…") and len(long) <= 162

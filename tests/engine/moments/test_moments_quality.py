@@ -4,11 +4,12 @@ speech model; the analysis runs here with the built-in text-embedding model. No 
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from engine.moments.analyze import analyze
 from engine.moments.embedder import default_model_path, get_embedder, model_files, verify_builtin
-from engine.progress import drain
 from tests.fixtures import moments as fixture
 
 pytestmark = pytest.mark.timeout(300)
@@ -81,8 +82,8 @@ def test_highlights_fall_on_speech_not_on_music_tone_or_silence(moments_media, c
         assert 15 <= e - s <= 60, (s, e)
         assert rec.not_speech(s, e) <= 1.0, f"{s:.1f}-{e:.1f} lies on music, tone or silence: {m.excerpt}"
         assert rec.topic_at(s, e) is not None and 0 < m.confidence <= 1 and m.reasons
-    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), "moments never overlap"
-    assert [e.stage for e in events][0] == "cached", "the transcript came from the cache"
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), "moments never overlap"
+    assert next(e.stage for e in events) == "cached", "the transcript came from the cache"
 
 
 def test_edges_fall_in_the_silence_around_whole_sentences(moments_media, cache):
