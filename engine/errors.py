@@ -44,6 +44,12 @@ class Conflict(FastClipError):
     code = "conflict"
 
 
+class Forbidden(FastClipError):
+    """Understood, but not allowed here (HTTP 403): e.g. a path outside the folders the local API may read."""
+
+    code = "forbidden"
+
+
 class Gone(FastClipError):
     """It existed, but has expired, moved or changed (HTTP 410)."""
 
@@ -75,6 +81,7 @@ _BY_NAME = {
         InvalidRequest,
         NotFound,
         Conflict,
+        Forbidden,
         Gone,
         UnsupportedMedia,
         ProcessingFailed,

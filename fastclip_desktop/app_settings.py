@@ -40,6 +40,9 @@ class AppSetting:
 APP_SETTINGS = {s.key: s for s in (
     AppSetting("library_folder", "", "where the library (library.db, clips/, fonts/, cache/) lives; "
                                      "empty: the standard data folder. Takes effect at the next start"),
+    AppSetting("api_enabled", "0", "serve the FastClip v1 API on this machine while the app runs "
+                                   "(loopback only; every request needs one of the library's keys)"),
+    AppSetting("api_port", "8484", "the local API's port (1024-65535)"),
 )}
 
 

@@ -102,6 +102,11 @@ class JobQueue(QObject):
         self.destroyed.connect(lambda: thread.stop(timeout=0))  # a safety net: close() is the way
         self._thread.call(lambda runner: None).add_done_callback(self._started)
 
+    @property
+    def job_thread(self) -> JobThread:
+        """The runner's thread, for a front end that shares it (the app's local API)."""
+        return self._thread
+
     # -- requests (GUI thread) ----------------------------------------------------------------------
 
     def import_paths(self, paths: Iterable[str | os.PathLike]) -> int:

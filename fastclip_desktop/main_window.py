@@ -36,6 +36,7 @@ from .export_panel.panel import ExportPanel
 from .job_queue import JobQueue
 from .jobs_panel.panel import JobsPanel
 from .library_panel.panel import LibraryPanel
+from .local_api import LocalApi
 from .settings_dialog import SettingsDialog
 from .transcript_panel.panel import TranscriptPanel
 from .window_docks import WindowDocks
@@ -71,6 +72,8 @@ class MainWindow(QMainWindow):
         self.sessions = EditSessions(self.library, self)
         self.webhooks = Dispatcher(self.library)  # sends queued webhook deliveries while the app runs
         self.webhooks.start()
+        self.local_api = LocalApi(self.app_settings, self.jobs, self)  # Settings → Local API
+        self.local_api.apply()
         self.session: SourceSession | None = None  # the file the editor shows
         self.media: Media | None = None  # its import, once ready
 
@@ -299,7 +302,7 @@ class MainWindow(QMainWindow):
     # -- settings and layout ------------------------------------------------------------------------
 
     def open_settings(self) -> None:
-        SettingsDialog(self.library, self.app_settings, self).exec()
+        SettingsDialog(self.library, self.app_settings, self, local_api=self.local_api).exec()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
@@ -347,6 +350,7 @@ class MainWindow(QMainWindow):
         self.library_panel.stop()
         self.caption_studio.shutdown()
         self.editor.close_player()
+        self.local_api.stop()  # before the job thread it shares
         self.jobs.close()
         self.adapter.shutdown()
         self.sessions.stop()

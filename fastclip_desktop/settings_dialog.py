@@ -2,7 +2,8 @@
 
 Library settings come from ``engine.library.SETTINGS`` (type, bounds, choices, description) and
 are saved with ``Library.set_setting``, so the engine's rule decides and its sentence is shown
-next to the field; the library folder is an app setting (``app_settings``).
+next to the field; the library folder is an app setting (``app_settings``). The Local API section
+is ``api_settings.py``'s.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from engine import SETTINGS, FastClipError, Library
 
+from .api_settings import ApiSettings
 from .app_settings import APP_SETTINGS, SHOWN, AppSettings
 
 LABELS = {
@@ -39,7 +41,8 @@ FOLDERS = ("whisper_model_path", "default_export_folder", "library_folder")
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, library: Library, app_settings: AppSettings, parent: QWidget | None = None):
+    def __init__(self, library: Library, app_settings: AppSettings, parent: QWidget | None = None, *,
+                 local_api=None):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.library, self.app_settings = library, app_settings
@@ -55,8 +58,10 @@ class SettingsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
+        self.api = ApiSettings(library, app_settings, local_api)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.api)
         layout.addWidget(buttons)
 
     # -- building -----------------------------------------------------------------------------------
@@ -143,6 +148,7 @@ class SettingsDialog(QDialog):
                 self.errors[key].show()
                 ok = False
         self.app_settings.set("library_folder", self.value("library_folder").strip())
+        self.api.save()
         if ok:
             self.accept()
         return ok

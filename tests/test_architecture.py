@@ -191,6 +191,12 @@ def test_importing_cli_loads_no_qt_or_mpv():
     assert report["after"] == [], f"importing the CLI loaded {report['after']}"
 
 
+def test_importing_the_local_api_loads_no_qt_or_mpv():
+    report = _import_in_fresh_interpreter(["fastclip_desktop.api", "fastclip_desktop.cli.serve"], CLI_FORBIDDEN)
+    assert not report["errors"], report["errors"]
+    assert report["after"] == [], f"importing the local API loaded {report['after']}"
+
+
 def test_probe_sees_a_forbidden_import():
     # The run-time check must be able to fail: the app module does load Qt.
     report = _import_in_fresh_interpreter(["fastclip_desktop.app"], CLI_FORBIDDEN)

@@ -1,4 +1,5 @@
-"""``Library``: the local library (imports, clips, jobs, settings, webhooks, edit states) in one SQLite file."""
+"""``Library``: the local library (imports, clips, jobs, settings, webhooks, edit states, API keys and
+uploads) in one SQLite file."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from .clips import ClipRecords
 from .database import Clock, Database, utc_now
 from .edits import EditRecords
 from .jobs import JobRecords
+from .keys import KeyRecords
 from .media import MediaRecords
 from .schema import SCHEMA_VERSION, migrate, schema_version
 from .settings import SettingRecords
+from .uploads import UploadRecords
 from .webhooks import WebhookRecords
 
 DB_NAME = "library.db"
@@ -22,7 +25,7 @@ CLIPS_DIR = "clips"
 
 
 class Library(MediaRecords, ClipRecords, JobRecords, SettingRecords, WebhookRecords, CaptionRecords,
-              EditRecords):
+              EditRecords, KeyRecords, UploadRecords):
     """The library in ``path`` (default: ``library.db`` in the data dir), migrated on open.
 
     ``clips_dir`` (default: ``clips/`` beside the file) is the folder whose clips expire.

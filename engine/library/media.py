@@ -105,14 +105,14 @@ class MediaRecords:
         limits = {k: self.get_setting(k) for k in ("max_upload_bytes", "max_duration_seconds")}
         check_limits(limits, file_size=file_size, duration=duration, name=name)
 
-    def add_media(self, path: str | os.PathLike, *, clip_requested: bool = False) -> Media:
+    def add_media(self, path: str | os.PathLike, *, clip_requested: bool = False, file_id: str | None = None) -> Media:
         """Record ``path`` as a pending import (its file signature and size are checked first).
 
         The same file imported again returns its existing row; a failed import of it is set
         back to pending, so the caller probes it again. A file whose first bytes say it is not
         media (or that is empty) is recorded as a failed import with the reason, as the API's
         validation after an upload records it; a missing path or a folder is refused (NotFound,
-        UnsupportedMedia) and recorded nowhere.
+        UnsupportedMedia) and recorded nowhere. ``file_id`` names a new row (an API upload's id).
         """
         p = Path(path).expanduser()
         try:
@@ -120,7 +120,7 @@ class MediaRecords:
         except UnsupportedMedia as e:
             if not p.is_file():
                 raise
-            return self._failed_import(p.resolve(), e.message, clip_requested)
+            return self._failed_import(p.resolve(), e.message, clip_requested, file_id)
         p = p.resolve()
         fp = fingerprint(p)
         self.check_media_limits(file_size=fp.size, name=p.name)
@@ -132,20 +132,21 @@ class MediaRecords:
                 "clip_requested, fp_size, fp_mtime_ns, fp_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (path, fp_size, fp_mtime_ns, fp_sha256) DO UPDATE SET "
                 "status = 'pending', error = NULL WHERE status = 'failed'",
-                (new_file_id(), p.name, str(p), _guess_content_type(p.name), fp.size, now,
+                (file_id or new_file_id(), p.name, str(p), _guess_content_type(p.name), fp.size, now,
                  int(clip_requested), fp.size, fp.mtime_ns, fp.sha256))
             row = self._db.row("SELECT * FROM media WHERE path = ? AND fp_size = ? AND fp_mtime_ns = ? "
                                "AND fp_sha256 = ?", key)
         return Media.from_row(row)
 
-    def _failed_import(self, p: Path, error: str, clip_requested: bool) -> Media:
+    def _failed_import(self, p: Path, error: str, clip_requested: bool, file_id: str | None = None) -> Media:
         fp = fingerprint(p)
         with self._db.write() as conn:
             conn.execute(
                 "INSERT INTO media (file_id, status, filename, path, content_type, file_size, error, created_at, "
                 "clip_requested, fp_size, fp_mtime_ns, fp_sha256) VALUES (?, 'failed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (path, fp_size, fp_mtime_ns, fp_sha256) DO UPDATE SET status = 'failed', error = ?",
-                (new_file_id(), p.name, str(p), _guess_content_type(p.name), fp.size, error, iso(self._now()),
+                (file_id or new_file_id(), p.name, str(p), _guess_content_type(p.name), fp.size, error,
+                 iso(self._now()),
                  int(clip_requested), fp.size, fp.mtime_ns, fp.sha256, error))
             row = self._db.row("SELECT * FROM media WHERE path = ? AND fp_size = ? AND fp_mtime_ns = ? "
                                "AND fp_sha256 = ?", (str(p), fp.size, fp.mtime_ns, fp.sha256))

@@ -212,11 +212,74 @@ def _003_edit_states(conn: sqlite3.Connection) -> None:
         """)
 
 
-def _004_moment_jobs(conn: sqlite3.Connection) -> None:
+def _004_api_keys(conn: sqlite3.Connection) -> None:
+    # api_keys: the local API's keys, kept as their SHA-256 (the key is shown once, when made);
+    # prefix is the key's first characters, to tell keys apart in a list.
+    # api_secrets: secrets the API keeps (url_signing: what its upload and download URLs are signed with).
+    conn.execute(
+        """
+        CREATE TABLE api_keys (
+            key_id           TEXT PRIMARY KEY,
+            name             TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+            key_hash         TEXT NOT NULL UNIQUE,
+            prefix           TEXT NOT NULL,
+            created_at       TEXT NOT NULL,
+            last_used_at     TEXT
+        )
+        """)
+    conn.execute(
+        """
+        CREATE TABLE api_secrets (
+            name             TEXT PRIMARY KEY,
+            secret           TEXT NOT NULL,
+            created_at       TEXT NOT NULL
+        )
+        """)
+
+
+def _005_uploads(conn: sqlite3.Connection) -> None:
+    # uploads: files asked to be sent through the local API (engine.library.uploads). Once its bytes
+    # are in uploads/<file_id>/<stored_name>, the upload is received and a media row with the same
+    # file_id is its import. clip is the one-shot clip (JSON) to queue when that import is ready.
+    conn.execute(
+        """
+        CREATE TABLE uploads (
+            file_id          TEXT PRIMARY KEY,
+            filename         TEXT NOT NULL CHECK (length(filename) BETWEEN 1 AND 255),
+            stored_name      TEXT NOT NULL,
+            content_type     TEXT NOT NULL DEFAULT '',
+            file_size        INTEGER NOT NULL CHECK (file_size > 0),
+            upload_id        TEXT UNIQUE,
+            part_size        INTEGER,
+            part_count       INTEGER,
+            clip             TEXT,
+            status           TEXT NOT NULL DEFAULT 'awaiting' CHECK (status IN ('awaiting', 'received')),
+            created_at       TEXT NOT NULL,
+            CHECK ((upload_id IS NULL) = (part_count IS NULL))
+        )
+        """)
+    conn.execute("CREATE INDEX uploads_awaiting ON uploads (created_at) WHERE status = 'awaiting'")
+    # upload_parts: the parts of a multipart upload received so far, each in uploads/<file_id>/.parts/
+    # (its ETag is the MD5 of its bytes, as S3 gives for a part)
+    conn.execute(
+        """
+        CREATE TABLE upload_parts (
+            file_id          TEXT NOT NULL REFERENCES uploads (file_id) ON DELETE CASCADE,
+            part_number      INTEGER NOT NULL CHECK (part_number >= 1),
+            etag             TEXT NOT NULL,
+            size             INTEGER NOT NULL,
+            received_at      TEXT NOT NULL,
+            PRIMARY KEY (file_id, part_number)
+        )
+        """)
+
+
+def _006_moment_jobs(conn: sqlite3.Connection) -> None:
     # The jobs table again, its kinds now with 'analyze' (POST /v1/clip/analyze: moments, no render)
     # and 'auto' (POST /v1/clip/auto: moments, each made a clip). SQLite cannot change a CHECK in
     # place: a new table, the rows copied, the old one dropped (nothing references it), the indexes
-    # made again.
+    # made again. Every column the table has after _005 (_001's; _004 and _005 left jobs alone) is in
+    # _JOBS: a column missing there would make the copy fail, never drop data.
     conn.execute(_JOBS.replace("CREATE TABLE jobs (", "CREATE TABLE jobs_new (", 1))
     columns = ", ".join(r[1] for r in conn.execute("PRAGMA table_info(jobs)").fetchall())
     conn.execute(f"INSERT INTO jobs_new ({columns}) SELECT {columns} FROM jobs")
@@ -256,8 +319,8 @@ _JOB_INDEXES = (
 )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_001_initial, _002_caption_presets_and_fonts, _003_edit_states,
-                                     _004_moment_jobs)
+MIGRATIONS: tuple[Migration, ...] = (_001_initial, _002_caption_presets_and_fonts, _003_edit_states, _004_api_keys,
+                                     _005_uploads, _006_moment_jobs)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

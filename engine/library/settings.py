@@ -83,6 +83,10 @@ def _default_workers() -> int:
     return min(2, os.cpu_count() or 1)
 
 
+def _home() -> str:
+    return os.path.expanduser("~")
+
+
 SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("clip_ttl_hours", float, 24.0,
             "hours a clip in the library folder is kept before it expires, unless pinned",
@@ -96,6 +100,9 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             low=1, high=2**62),
     Setting("max_duration_seconds", float, 3 * 3600.0, "the longest source that can be imported, in seconds",
             low=1.0, high=10 * 365 * 86400.0),
+    Setting("api_local_folders", str, _home,
+            f"folders (separated by {os.pathsep!r}) whose files the local API's POST /v1/upload/local may import "
+            "in place"),
 )}
 
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 # one module per command group (fastclip_desktop/cli/<name>.py); each has register(subparsers)
 COMMAND_MODULES = ("clip", "analyze", "probe", "imports", "clips", "jobs", "config", "segments", "batch",
-                   "captions", "transcript", "presets", "fonts", "webhooks")
+                   "captions", "transcript", "presets", "fonts", "webhooks", "keys", "serve")
 EARLY_WORKER = ("clip", "analyze", "captions", "transcript")  # a worker forked before anything else is imported
 
 

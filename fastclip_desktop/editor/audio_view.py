@@ -9,15 +9,16 @@ or drag on the waveform asks for a seek (``seek_requested``), as the timeline's 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from engine import Waveform
-
 from ..worker_adapter import emit
+
+if TYPE_CHECKING:  # the types only: their modules import PyAV and numpy, which the GUI needs later
+    from engine import Waveform
 
 BACKGROUND, WAVE, TEXT, PLAYHEAD = "#111214", "#3f7fa8", "#a4a9b0", "#ff5252"
 MARGIN = 24
@@ -47,7 +48,7 @@ class AudioView(QWidget):
         self.waveform, self._image = waveform, None
         peak = 0.0
         if waveform is not None and waveform.buckets:
-            peak = float(max(np.abs(waveform.mins).max(), np.abs(waveform.maxs).max()))
+            peak = float(max(abs(waveform.mins).max(), abs(waveform.maxs).max()))
         self._gain = min(4.0, 0.95 / peak) if peak > 0 else 1.0
         self.update()
 
@@ -97,6 +98,8 @@ class AudioView(QWidget):
         p.end()
 
     def _wave_image(self, w: int, h: int) -> QImage:
+        import numpy as np  # when the waveform has come (the GUI starts without numpy: ~0.2 s)
+
         lo, hi = self.waveform.columns(0.0, self.duration, w)
         mid, half = h / 2, h / 2 - 2
         g = self._gain * half

@@ -34,15 +34,13 @@ from PySide6.QtWidgets import (
 )
 
 from engine import (
+    Deferred,  # the analyses are imported in their worker processes only (PyAV, numpy)
     FastClipError,
     cache_dir,
     check_signature,
     clock_text,
     in_background,
     in_worker,
-    keyframe_index,
-    thumbnails,
-    waveform,
 )
 
 from ..message_bar import INFO, WARNING, MessageBar
@@ -272,9 +270,10 @@ class EditorView(QWidget):
         at low priority (a damaged file can crash FFmpeg: that fails one task, never the window; and
         the player, decoding what the user looks at, keeps the CPU), filled in as each arrives."""
         steps = [
-            ("keyframes", (keyframe_index, path, cache_dir("keyframes")), self.model.set_keyframes),
-            ("pictures", (thumbnails, path, int(min(240, max(16, duration * 2)))), self.timeline.set_thumbnails),
-            ("sound", (waveform, path, int(min(200_000, max(2000, duration * 50)))), self._set_waveform),
+            ("keyframes", (Deferred("keyframe_index"), path, cache_dir("keyframes")), self.model.set_keyframes),
+            ("pictures", (Deferred("thumbnails"), path, int(min(240, max(16, duration * 2)))),
+             self.timeline.set_thumbnails),
+            ("sound", (Deferred("waveform"), path, int(min(200_000, max(2000, duration * 50)))), self._set_waveform),
         ]
         if not self.player.has_picture:  # a podcast, a song: only its sound to read
             steps = steps[2:]

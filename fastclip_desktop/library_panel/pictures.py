@@ -8,7 +8,8 @@ for a file without a picture (audio, damaged, gone). The panel shows each as it 
 
 from __future__ import annotations
 
-from engine import FastClipError, thumbnails
+import engine  # (engine.thumbnails is imported in the worker, when it is first used: PyAV)
+from engine import FastClipError
 
 PICTURE_HEIGHT = 36
 
@@ -19,7 +20,7 @@ def pictures(paths: list[str], height: int = PICTURE_HEIGHT):
     for path in paths:
         jpeg = None
         try:
-            strip = _result(thumbnails(path, 1, height))
+            strip = _result(engine.thumbnails(path, 1, height))
             if strip.thumbnails:
                 jpeg = strip.thumbnails[0].jpeg
         except (FastClipError, OSError, ValueError):

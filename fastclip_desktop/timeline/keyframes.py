@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import bisect
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from engine import KeyframeIndex
+if TYPE_CHECKING:  # the types only: their modules import PyAV and numpy, which the GUI needs later
+    from engine import KeyframeIndex
+
 
 SNAP_SLACK = 1e-6  # a position a hair before a keyframe (float noise) still counts as on it
 

@@ -20,14 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-
-from engine import KeyframeIndex
+from typing import TYPE_CHECKING
 
 from ..observable import Observable
 from .keyframes import KeyframeTimes
 from .lanes import LaneLayout
 from .segments import Marks, Segment, clean_label, segments_from, timeline_order
 from .view_range import fit_view, page_view, reveal_view, zoom_view
+
+if TYPE_CHECKING:  # the types only: their modules import PyAV and numpy, which the GUI needs later
+    from engine import KeyframeIndex
 
 PRECISE, KEYFRAME = "precise", "keyframe"
 MIN_SEGMENT = 0.04  # seconds: the shortest segment an edit can leave (about a frame)

@@ -11,8 +11,8 @@ as far as there is room. Painting only reads what is already in memory.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
@@ -25,11 +25,14 @@ from PySide6.QtGui import (
     QPolygonF,
 )
 
-from engine import ThumbnailStrip, Waveform, clock_text
+from engine import clock_text
 
 from .geometry import RULER_H, THUMBS_H, WAVE_H, TimelineGeometry
 from .model import KEYFRAME
 from .segments import Segment
+
+if TYPE_CHECKING:  # the types only: their modules import PyAV and numpy, which the GUI needs later
+    from engine import ThumbnailStrip, Waveform
 
 TICK_STEPS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
 
@@ -103,7 +106,7 @@ class TimelinePainter:
         self.waveform = waveform
         peak = 0.0
         if waveform is not None and waveform.buckets:
-            peak = float(max(np.abs(waveform.mins).max(), np.abs(waveform.maxs).max()))
+            peak = float(max(abs(waveform.mins).max(), abs(waveform.maxs).max()))
         self._wave_gain = min(4.0, 0.95 / peak) if peak > 0 else 1.0  # quiet files still show
         self._wave_cache = None
 
@@ -191,6 +194,8 @@ class TimelinePainter:
 
     def _wave_image(self, wave: Waveform, geo: TimelineGeometry) -> QImage:
         """The waveform's columns as a picture, made with numpy (no Python loop per pixel)."""
+        import numpy as np  # when the waveform has come (the GUI starts without numpy: ~0.2 s)
+
         m, w = geo.model, geo.width
         lo, hi = wave.columns(m.view_start, m.view_end, w)
         mid, half = WAVE_H / 2, WAVE_H / 2 - 2

@@ -13,6 +13,7 @@ cannot be read is reported through ``message``. Every segment edit goes through 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMimeData, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -28,7 +29,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from engine import FastClipError, ThumbnailStrip, Waveform, from_csv
+from engine import FastClipError, from_csv
 
 from ..player.controller import PlayerController
 from ..worker_adapter import emit
@@ -40,6 +41,9 @@ from .model import TimelineModel
 from .painter import TimelinePainter, bar_text
 from .player_link import PlayerLink
 from .segments import Segment
+
+if TYPE_CHECKING:  # the types only: their modules import PyAV and numpy, which the GUI needs later
+    from engine import ThumbnailStrip, Waveform
 
 MAX_CSV_BYTES = 2_000_000  # a segments file is small; a bigger one is surely not one
 

@@ -31,11 +31,11 @@ from PySide6.QtWidgets import (  # noqa: E402
 )
 
 from engine import clock_text  # noqa: E402
-from engine.process import in_worker  # noqa: E402
 from engine.media.keyframe_index import keyframe_index  # noqa: E402
 from engine.media.thumbnails import thumbnails  # noqa: E402
 from engine.media.waveform import waveform  # noqa: E402
 from engine.paths import cache_dir  # noqa: E402
+from engine.process import in_worker  # noqa: E402
 from fastclip_desktop.player.mpv_player import MpvPlayer  # noqa: E402
 from fastclip_desktop.player.mpv_widget import MpvWidget  # noqa: E402
 from fastclip_desktop.timeline import KEYFRAME, PRECISE, TimelineModel  # noqa: E402

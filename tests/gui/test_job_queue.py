@@ -67,15 +67,6 @@ class Updates:
         return ended()
 
 
-@pytest.fixture
-def queue(qtbot):
-    q = JobQueue(workers=1)
-    with qtbot.waitSignal(q.ready, timeout=30000):
-        pass
-    yield q
-    q.close()
-
-
 def import_ready(qtbot, queue: JobQueue, updates: Updates, path: Path) -> tuple[Media, str]:
     """Import ``path`` through the queue and wait for its import job: (the Media row, the job id)."""
     with qtbot.waitSignal(queue.imported, timeout=10000) as got:

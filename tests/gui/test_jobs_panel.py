@@ -172,15 +172,6 @@ def opened(qapp):
 
 
 @pytest.fixture
-def queue(qtbot):
-    q = JobQueue(workers=1)
-    with qtbot.waitSignal(q.ready, timeout=30000):
-        pass
-    yield q
-    q.close()
-
-
-@pytest.fixture
 def lib():
     with Library() as library:
         yield library

@@ -11,7 +11,6 @@ the file in a real mpv (vo=null, ao=null).
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import re
 from fractions import Fraction
@@ -26,7 +25,14 @@ from PySide6.QtTest import QTest
 
 from engine.library import Library
 from engine.progress import Progress
-from engine.transcript import Segment, Transcript, Word, from_dict, overall_fraction, progress_message
+from engine.transcript import (
+    Segment,
+    Transcript,
+    Word,
+    from_dict,
+    overall_fraction,
+    progress_message,
+)
 from fastclip_desktop.job_queue import JobQueue
 from fastclip_desktop.transcript_panel import TranscriptModel, clock
 from fastclip_desktop.transcript_panel.panel import BAR_STEPS, TranscriptPanel

@@ -11,9 +11,9 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QThread  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from engine.process import in_worker  # noqa: E402
 from engine.media.keyframe_index import KeyframeIndex, keyframe_index  # noqa: E402
 from engine.media.thumbnails import thumbnails  # noqa: E402
+from engine.process import in_worker  # noqa: E402
 from engine.progress import Progress  # noqa: E402
 from fastclip_desktop.worker_adapter import CANCELLED, FAILED, FINISHED, WorkerAdapter  # noqa: E402
 

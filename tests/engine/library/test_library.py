@@ -171,6 +171,7 @@ def test_settings_have_declared_defaults(lib):
         "default_cut_mode": "precise",
         "max_upload_bytes": 5_000_000_000,
         "max_duration_seconds": 10800.0,
+        "api_local_folders": os.path.expanduser("~"),
     }
     assert [s.key for s in lib.list_settings()] == list(SETTINGS)
     assert all(s.is_default for s in lib.list_settings())

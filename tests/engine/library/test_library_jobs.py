@@ -338,20 +338,22 @@ def test_two_library_objects_in_threads_never_claim_the_same_job(lib, clock):
     assert lib.check_integrity() == []
 
 
-def test_migration_4_keeps_every_job_and_adds_the_analyze_and_auto_kinds(tmp_path, clock, monkeypatch):
+def test_migration_6_keeps_every_job_and_adds_the_analyze_and_auto_kinds(tmp_path, clock, monkeypatch):
     from engine.library import schema
 
     path = tmp_path / "lib.db"
-    monkeypatch.setattr(schema.migrate, "__defaults__", (schema.MIGRATIONS[:3],))  # a library from before
+    monkeypatch.setattr(schema.migrate, "__defaults__", (schema.MIGRATIONS[:5],))  # a library from before
     with Library(path, now=clock) as old:
-        assert old.schema_version == 3
+        assert old.schema_version == 5
+        columns_before = [tuple(r) for r in old.db.execute("PRAGMA table_info(jobs)").fetchall()]
         kept = [old.create_job(kind, {**REQUEST, "n": i}) for i, kind in enumerate(("clip", "import", "transcript"))]
         old.claim_next_job(worker_pid=1)
         with pytest.raises(Exception):
             old.create_job("analyze", REQUEST)  # the old CHECK refuses it
     monkeypatch.undo()
     with Library(path, now=clock) as new:
-        assert new.schema_version == 4
+        assert new.schema_version == 6
+        assert [tuple(r) for r in new.db.execute("PRAGMA table_info(jobs)").fetchall()] == columns_before
         assert [new.get_job(j.job_id).status for j in kept] == ["downloading", "pending", "pending"]
         assert [j.job_id for j in new.list_jobs(limit=10)] == [j.job_id for j in reversed(kept)]
         assert new.create_job("analyze", REQUEST).kind == "analyze" and new.create_job("auto", REQUEST).kind == "auto"
