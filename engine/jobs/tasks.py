@@ -9,8 +9,9 @@ the last one, including one opened before the first job asked for it (``worker.o
 This module is the worker's: it imports PyAV (through the cut and the media modules) at once, so
 the job runner's host (the CLI, the GUI) never imports it. The captions code (Pillow, fontTools:
 ~310 ms), the transcript code (numpy, ~110 ms) and the moments code (numpy, the analysis; the
-embedding model loads on first use) are imported by the first job that needs them, so a worker
-that only cuts starts without them.
+embedding model loads on first use; a transcript job's last stage, the sentence index, imports
+``engine.moments.index``) are imported by the first job that needs them, so a worker that only
+cuts starts without them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import os
 from collections import OrderedDict
 from pathlib import Path
 
+from ..atomic import remove_job_temps
 from ..cut.export import export_clip
 from ..cut.outputs import needs_frame_facts
 from ..cut.request import (
@@ -29,7 +31,6 @@ from ..cut.request import (
     validate,
     validate_captions,
 )
-from ..atomic import remove_job_temps
 from ..errors import Cancelled, FastClipError, InvalidRequest
 from ..formats import OUTPUT_FORMATS
 from ..media.probe import Inputs, probe, with_frame_facts
@@ -147,8 +148,8 @@ def run_captions(sources: Sources, spec: dict, report, writing) -> dict:
 
 
 def run_transcript(spec: dict, report) -> dict:
-    """The source's transcript, into the transcript cache (where front ends read it); the result
-    says what it holds."""
+    """The source's transcript, into the transcript cache (where front ends read it), then its
+    index for Moments (:func:`_index_sentences`); the result says what they hold."""
     from ..transcript import (
         forget_transcript,
         overall_fraction,
@@ -161,17 +162,52 @@ def run_transcript(spec: dict, report) -> dict:
     if spec.get("fresh"):  # listen again (the new transcript replaces the cached one)
         forget_transcript(spec["path"], **options)
     gen = transcribe(spec["path"], **options)
-    while True:  # one bar across the stages (decoding, loading the model, transcribing)
+    share = None  # of the bar: the transcript's (most of it when transcribing, a little when cached)
+    while True:  # one bar across the stages (decoding, loading the model, transcribing, indexing)
         try:
             p = next(gen)
         except StopIteration as done:
             transcript = done.value
             break
-        report("processing", min(99, int(overall_fraction(p) * 100)), progress_message(p))
+        if share is None:
+            share = TRANSCRIPT_SHARE_CACHED if p.stage == "cached" else TRANSCRIPT_SHARE
+        report("processing", min(99, int(share * overall_fraction(p) * 100)), progress_message(p))
+    index = _index_sentences(transcript, spec, report, TRANSCRIPT_SHARE if share is None else share)
     words = len(transcript.words)
     return {"file_id": spec["file_id"], "language": transcript.language, "duration": float(transcript.duration),
             "segments": len(transcript.segments), "words": words,
-            "model_path": spec.get("model_path"), "text": transcript.text[:280]}
+            "model_path": spec.get("model_path"), "text": transcript.text[:280], "moments_index": index}
+
+
+TRANSCRIPT_SHARE, TRANSCRIPT_SHARE_CACHED = 0.95, 0.05  # of a transcript job's bar; the rest: indexing
+
+
+def _index_sentences(transcript, spec: dict, report, low: float) -> dict:
+    """The transcript's Moments index into the cache (engine.moments.index: its sentence vectors
+    and the audio's level, what a first analysis of this source would otherwise make), the job's
+    bar from ``low`` on. The transcript is the job's product: a part that cannot be made (the
+    embedding model missing or failing) is skipped, the result and the status line say why, and
+    an analysis makes it later. A cancel ends the job as in every other stage."""
+    # (here, not at the top: numpy and PyAV are loaded by now, but the Moments modules are for this)
+    from ..moments.index import index_transcript
+    from ..moments.index import overall_fraction as index_fraction
+    from ..moments.index import progress_message as index_message
+
+    report("processing", min(99, int(low * 100)), "Indexing sentences for Moments…")
+    gen = index_transcript(transcript, spec["cache_dir"], source=spec["path"])
+    try:
+        while True:
+            try:
+                p = next(gen)
+            except StopIteration as done:
+                summary = done.value
+                break
+            report("processing", min(99, int((low + (1 - low) * index_fraction(p)) * 100)), index_message(p))
+    finally:
+        gen.close()  # on cancel: the audio's reader stops
+    if summary.get("skipped"):
+        report("processing", 99, f"Moments index skipped, in part: {summary['skipped']}")
+    return summary
 
 
 def run_analyze(spec: dict, report) -> dict:

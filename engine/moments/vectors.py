@@ -19,6 +19,7 @@ from ..progress import Progress
 
 CHUNK = 128  # sentences embedded between two progress steps (and two looks for a cancel)
 ENTRY_VERSION = 1
+FOUND = "sentence vectors found in the cache"  # the one step of a cache hit
 
 
 def cache_file(folder: str | os.PathLike, model_id: str, texts: list[str]) -> Path:
@@ -35,7 +36,7 @@ def sentence_vectors(texts: list[str], embedder, cache_dir: str | os.PathLike | 
     if path is not None:
         hit = _read(path, len(texts))
         if hit is not None:
-            yield Progress("reading", len(texts), len(texts), "sentence vectors found in the cache")
+            yield Progress("reading", len(texts), len(texts), FOUND)
             return hit
     total = len(texts)
     parts = []
