@@ -7,7 +7,7 @@ builds its index at ingest, so that a cached transcript means a first analysis h
 left to do. It puts two things in the cache, under the keys an analysis looks up:
 
 - the sentence vectors: the transcript's sentences (:func:`~engine.moments.sentences.split_sentences`)
-  embedded (:func:`~engine.moments.vectors.sentence_vectors`): ~15-35 s for an hour on two cores,
+  embedded (:func:`~engine.moments.vectors.sentence_vectors`): ~12-35 s for an hour on two cores,
   most of a first analysis without this index;
 - the audio's level (:class:`~engine.moments.loudness.Listening`: the waveform peaks, one decode of
   the audio), read on a helper thread while the sentences are embedded, as an analysis does. With
@@ -72,7 +72,7 @@ def index_transcript(transcript, cache_dir: str | os.PathLike, *, source: str | 
                 summary["load_seconds"] = round(embedder.load_seconds, 3)
         except Cancelled:
             raise
-        except Exception as e:  # noqa: BLE001 (NotFound, ProcessingFailed, what onnxruntime raises: never the job's end)
+        except Exception as e:  # noqa: BLE001 (NotFound, ProcessingFailed, onnxruntime's own: not the job's end)
             skipped.append(f"sentence vectors: {_reason(e)}")
         if listening is not None:
             try:
