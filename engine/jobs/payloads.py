@@ -6,6 +6,7 @@ A clip job has the fields of ``GET /v1/clip/{job_id}`` at the top level (``job_i
 ``saved_to_library``, ``clip_id``, ``download_url``); a captions job those of
 ``GET /v1/captions/{job_id}`` (``captioned``, ``clip_id``, ``download_url``, ...); our extras (the
 ``path``, the real ``start``, ``segments``, ``duration``, ``kind``, ``error``) go beside them.
+An analyze job shows its moments as the API's ``segments``; an auto job its clips as ``clips``.
 ``download_url`` is the output's ``file://`` URL here (the local API serves its own).
 """
 
@@ -32,6 +33,40 @@ def media_payload(media: Media) -> dict:
     return d
 
 
+MOMENT_FIELDS = ("start", "end", "excerpt", "confidence", "reasons")
+
+
+def auto_clip_json(entry: dict, clip) -> dict:
+    """One of an auto-clip job's ``clips``: the moment (the API's start, end, excerpt, confidence,
+    and our reasons) and the library clip made of it."""
+    d = {k: entry.get(k) for k in MOMENT_FIELDS}
+    d.update({k: v for k, v in clip.to_dict().items() if k in (
+        "clip_id", "file_name", "path", "format", "quality", "duration", "aspect_ratio", "captioned",
+        "saved_to_library", "expires_at")})
+    d["download_url"] = download_url(clip.path)
+    return d
+
+
+def segment_payload(job: Job, entry: dict, clip=None) -> dict:
+    """``clip.auto.segment_complete`` (with the clip) / ``clip.auto.segment_failed`` (with the error)
+    data: the auto job, which of its moments, and what became of it."""
+    d = {"job_id": job.job_id, "file_id": job.file_id, "segment_index": entry.get("index")}
+    d.update({k: entry.get(k) for k in MOMENT_FIELDS})
+    if clip is not None:
+        d.update(clip_id=clip.clip_id, format=clip.format, quality=clip.quality, duration=clip.duration,
+                 download_url=download_url(clip.path), path=clip.path)
+    else:
+        d["error"] = entry.get("error")
+    return d
+
+
+def _moment_first(m) -> dict:
+    if not isinstance(m, dict):
+        return m
+    first = {k: m[k] for k in MOMENT_FIELDS if k in m}
+    return {**first, **{k: v for k, v in m.items() if k not in first}}
+
+
 def clip_payload(clip) -> dict:
     """``clip.expired`` data."""
     return clip.to_dict()
@@ -56,6 +91,9 @@ def job_json(job: Job, path: str | None = None) -> dict:
              "status_message": job.status_message, "file_id": job.file_id}
         if job.status == "complete" and job.result:
             d.update({k: v for k, v in job.result.items() if k not in d})
+            for key in ("segments", "clips", "failed_segments"):  # the API's field order (stored sorted)
+                if isinstance(d.get(key), list):
+                    d[key] = [_moment_first(m) for m in d[key]]
         if job.error is not None:
             d["error"] = job.error
     d.update(attempts=job.attempts, created_at=job.created_at, started_at=job.started_at,

@@ -5,7 +5,8 @@ worker) before it is used; a ``SOURCE`` may also be an import's file_id or a cli
 :class:`ClipRequest` is validated by ``engine.cut.request.validate`` (the one function with every
 rule) against the source's MediaInfo, which a worker probed, and planned into one job per output,
 each with the path its output will have; a :class:`CaptionsRequest` (POST /v1/captions) becomes
-one captions job, and a transcript request one transcript job. Nothing here touches PyAV.
+one captions job, a transcript request one transcript job, and analyze and auto-clip requests one
+job each (``engine.jobs.moment_requests``). Nothing here touches PyAV.
 
 A job's fingerprint is that of what the user asked for (the source's file_id, the request's
 own fields, ``out`` as given, which output, the name chosen for it if any), not of the path
@@ -46,6 +47,7 @@ from ..library import MAX_TITLE, Clip, Job, Library, Media, request_fingerprint
 from ..library.jobs import RUNNING
 from ..naming import unique_path
 from ..paths import cache_dir as default_cache_dir
+from .moment_requests import MomentRequests
 from .recorder import OnEvent, SourceFacts
 
 _FILE_ID = re.compile(r"^upl_[0-9a-f]{12}$")
@@ -78,7 +80,7 @@ class PlannedJob:
 
 
 
-class Planner:
+class Planner(MomentRequests):
     """Requests into jobs, for a runner: ``probe(key, path)`` asks a worker for a MediaInfo, and
     ``run(on_event, job_ids)`` runs jobs until they end (imports, before a source is used)."""
 
@@ -228,7 +230,7 @@ class Planner:
         if reuse:
             prev = lib.latest_job_with_fingerprint(fingerprint)
             if prev is not None:
-                if prev.status == "complete" and (still_there or self._clip_still_there)(prev):
+                if prev.status == "complete" and (still_there or self._output_still_there)(prev):
                     return prev
                 if prev.status in ("pending", *RUNNING):
                     return prev
@@ -346,8 +348,16 @@ class Planner:
 
         return self._queue("transcript", request, request_fingerprint(request), True, still_there=still_cached)
 
-    def _clip_still_there(self, job: Job) -> bool:
-        clip_id = (job.result or {}).get("clip_id")
+    def _output_still_there(self, job: Job) -> bool:
+        """Whether what a complete job made is all still there: its clip (its clips, for an auto-clip);
+        an analysis makes none, so its moments always are."""
+        if job.kind == "analyze":
+            return True
+        result = job.result or {}
+        ids = [c.get("clip_id") for c in result.get("clips", ())] if job.kind == "auto" else [result.get("clip_id")]
+        return bool(ids) and all(self._clip_still_there(c) for c in ids)
+
+    def _clip_still_there(self, clip_id: str | None) -> bool:
         if not clip_id:
             return False
         try:

@@ -3,7 +3,7 @@
 At start-up (and while waiting for jobs another process runs), jobs a crashed or killed app left
 running are re-queued once or failed with the reason (never while the process that claimed them
 still runs), whatever their kind; the temp files of their outputs are removed; a failed import's
-media row is failed too, with ``upload.failed``; a failed clip or captions job sends
+media row is failed too, with ``upload.failed``; a failed clip, captions or auto-clip job sends
 ``clip.failed``. Expired library clips are swept (the library queues their ``clip.expired``).
 """
 
@@ -19,7 +19,7 @@ from ..library import Job, Library
 from ..library.jobs import RUNNING, claimed_here, pid_alive
 from .payloads import job_payload, media_payload
 from .pool import WorkerPool
-from .recorder import MAKES_A_CLIP
+from .recorder import MAKES_A_CLIP, SENDS_CLIP_FAILED
 
 
 class Recovery:
@@ -56,7 +56,7 @@ class Recovery:
                 if media.status in ("pending", "processing"):
                     media = lib.mark_media_failed(job.file_id, job.error["message"])
                     lib.queue_event("upload.failed", media_payload(media))
-        elif job.kind in MAKES_A_CLIP:
+        elif job.kind in SENDS_CLIP_FAILED:
             lib.queue_event("clip.failed", job_payload(job))
 
     def owner_running(self, row: dict) -> bool:

@@ -119,6 +119,14 @@ class Runner:
     def submit_transcript(self, source: str, **options) -> Job:
         return self.planner.submit_transcript(source, **options)
 
+    def submit_analyze(self, request, **options) -> Job:
+        """POST /v1/clip/analyze: an ``AnalyzeRequest`` as an analyze job (its result: ``segments``)."""
+        return self.planner.submit_analyze(request, **options)
+
+    def submit_auto(self, request, out=None, **options) -> Job:
+        """POST /v1/clip/auto: an ``AutoClipRequest`` as one auto job (its result: ``clips``)."""
+        return self.planner.submit_auto(request, out, **options)
+
     def cancel(self, job_id: str) -> Job:
         """Cancel a pending or running job (a running one stops at its next progress step)."""
         job = self.library.cancel_job(job_id)
@@ -206,6 +214,12 @@ class Runner:
                 self.recorder.done(job, out, msg[2])
             else:
                 self.recorder.failed(job, out, msg[2])
+        elif kind == "part":  # an auto-clip job's clip, made or failed
+            if w.job is not None and w.job.job_id == msg[1]:
+                self.recorder.part(w.job, msg[2])
+        elif kind == "writing":  # the file a job that makes several is writing now
+            if w.job is not None and w.job.job_id == msg[1]:
+                w.out = msg[2]
         elif kind in ("reply", "error"):
             w.reply, w.probing = msg, False
 

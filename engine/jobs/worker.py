@@ -12,8 +12,10 @@ Messages, over one duplex pipe (``spec`` is a job's request plus what the runner
 the source file; ``out``, the file to write):
 
   runner -> worker   ("import", job_id, file_id, path)   (kind, job_id, spec) for clip, captions,
-                     transcript   ("probe", file_id, path)   ("cancel", job_id)   ("stop",)
+                     transcript, analyze, auto   ("probe", file_id, path)   ("cancel", job_id)   ("stop",)
   worker -> runner   ("ready", pid)   ("event", job_id, status, progress, message)
+                     ("part", job_id, value): one clip of an auto job, made or failed, to record now
+                     ("writing", job_id, path): the file an auto job writes now (for its temp files)
                      ("done", job_id, value)   ("failed", job_id, FastClipError)
                      ("reply", MediaInfo) or ("error", FastClipError), for a probe
 
@@ -118,10 +120,25 @@ class Worker:
                                                                              self._writing))
             elif kind == "transcript":
                 self._job(msg[1], lambda report, spec=msg[2]: t.run_transcript(spec, report))
+            elif kind == "analyze":
+                self._job(msg[1], lambda report, spec=msg[2]: t.run_analyze(spec, report))
+            elif kind == "auto":
+                self._job(msg[1], lambda report, spec=msg[2]: t.run_auto(self.sources, spec, report,
+                                                                         self._auto_writing(report), report.part))
             # ("cancel", job_id) of a job that has ended already: nothing to do
 
     def _writing(self, out: str | None) -> None:
         self.out = out
+
+    def _auto_writing(self, report):
+        """An auto job writes one file after another: the runner hears of each (to clean its temp
+        files should this worker die), as this process does."""
+        def writing(out: str | None) -> None:
+            self.out = out
+            if out is not None:
+                report.writing(out)
+
+        return writing
 
     def _answer(self, fn) -> None:
         try:
@@ -177,6 +194,14 @@ class Reporter:
             if msg[0] == "stop":
                 raise SystemExit(0)
         self._send((status, progress, message))
+
+    def part(self, value) -> None:
+        """One clip of an auto job, made or failed: the runner records it at once."""
+        self.flush()
+        self.conn.send(("part", self.job_id, value))
+
+    def writing(self, path: str) -> None:
+        self.conn.send(("writing", self.job_id, path))
 
     def flush(self) -> None:
         """Send the state held back, if any."""

@@ -82,6 +82,13 @@ class ClipRecords:
                            (str(Path(path).expanduser().resolve()),))
         return Clip.from_row(row) if row else None
 
+    def job_clips(self, job_id: str) -> list[Clip]:
+        """The available clips a job made, oldest first (an auto-clip job makes several; a retried
+        one finds those its earlier attempts made)."""
+        rows = self._db.rows("SELECT * FROM clips WHERE job_id = ? AND status = 'available' ORDER BY created_at, rowid",
+                             (job_id,))
+        return [Clip.from_row(r) for r in rows]
+
     def list_clips(self, source: str | None = None, offset: int = 0, limit: int = 20, *,
                    include_expired: bool = False) -> list[Clip]:
         """Clips newest first, of one import (``source`` is its file_id) or of all."""

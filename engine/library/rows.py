@@ -108,7 +108,7 @@ class BulkDeleted:
     not_found: tuple[str, ...]
 
 
-JOB_KINDS = ("clip", "transcript", "captions", "import")
+JOB_KINDS = ("clip", "transcript", "captions", "import", "analyze", "auto")
 # The API's job statuses, in the order a job goes through them; the one definition of them.
 RUNNING = ("downloading", "processing", "uploading")
 ENDED = ("complete", "failed")
@@ -120,7 +120,7 @@ class Job:
     """A unit of background work, with the API's status model."""
 
     job_id: str
-    kind: str  # clip | transcript | captions | import
+    kind: str  # clip | transcript | captions | import | analyze | auto
     request: dict
     request_fingerprint: str
     file_id: str | None

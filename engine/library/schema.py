@@ -274,19 +274,62 @@ def _005_uploads(conn: sqlite3.Connection) -> None:
         """)
 
 
+def _006_moment_jobs(conn: sqlite3.Connection) -> None:
+    # The jobs table again, its kinds now with 'analyze' (POST /v1/clip/analyze: moments, no render)
+    # and 'auto' (POST /v1/clip/auto: moments, each made a clip). SQLite cannot change a CHECK in
+    # place: a new table, the rows copied, the old one dropped (nothing references it), the indexes
+    # made again. Every column the table has after _005 (_001's; _004 and _005 left jobs alone) is in
+    # _JOBS: a column missing there would make the copy fail, never drop data.
+    conn.execute(_JOBS.replace("CREATE TABLE jobs (", "CREATE TABLE jobs_new (", 1))
+    columns = ", ".join(r[1] for r in conn.execute("PRAGMA table_info(jobs)").fetchall())
+    conn.execute(f"INSERT INTO jobs_new ({columns}) SELECT {columns} FROM jobs")
+    conn.execute("DROP TABLE jobs")
+    conn.execute("ALTER TABLE jobs_new RENAME TO jobs")
+    for sql in _JOB_INDEXES:
+        conn.execute(sql)
+
+
+_JOBS = """
+    CREATE TABLE jobs (
+        job_id           TEXT PRIMARY KEY,
+        kind             TEXT NOT NULL CHECK (kind IN ('clip', 'transcript', 'captions', 'import', 'analyze',
+                                                       'auto')),
+        request          TEXT NOT NULL,
+        request_fingerprint TEXT NOT NULL,
+        file_id          TEXT,
+        status           TEXT NOT NULL DEFAULT 'pending' CHECK (status IN
+                         ('pending', 'downloading', 'processing', 'uploading', 'complete', 'failed')),
+        progress         INTEGER NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),
+        status_message   TEXT NOT NULL DEFAULT '',
+        error            TEXT,
+        result           TEXT,
+        created_at       TEXT NOT NULL,
+        started_at       TEXT,
+        finished_at      TEXT,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        worker_pid       INTEGER,
+        worker_token     TEXT
+    )
+    """
+_JOB_INDEXES = (
+    "CREATE INDEX jobs_queue ON jobs (status, created_at)",
+    "CREATE INDEX jobs_created ON jobs (created_at)",
+    "CREATE INDEX jobs_fingerprint ON jobs (request_fingerprint, status)",
+    "CREATE INDEX jobs_file ON jobs (file_id)",
+)
+
+
 def _007_job_worker_address(conn: sqlite3.Connection) -> None:
-    # (number 6 is the moments branch's: it rebuilds the jobs table for new kinds; this one only adds a
-    # column, so it runs as well after that rebuild as before it.)
+    # (after _006's rebuild of the table, which does not know this column: it must stay after it)
     # worker_address: where a job's current attempt runs when that is not a worker process of this
     # machine (a Dask worker of a cluster batch: tcp://host:port); NULL for local workers.
     conn.execute("ALTER TABLE jobs ADD COLUMN worker_address TEXT")
 
 
 # The runner keys on position: a library's PRAGMA user_version is how many of these it has had, and
-# entry k (1-based) takes it from k-1 to k; the names' numbers are for people. _007 sits 6th until the
-# moments branch's _006 is put before it (then it is 7th, as its name says).
+# entry k (1-based) takes it from k-1 to k; the names' numbers say the position.
 MIGRATIONS: tuple[Migration, ...] = (_001_initial, _002_caption_presets_and_fonts, _003_edit_states, _004_api_keys,
-                                     _005_uploads, _007_job_worker_address)
+                                     _005_uploads, _006_moment_jobs, _007_job_worker_address)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

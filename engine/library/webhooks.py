@@ -19,7 +19,8 @@ from .database import Database, check_page, iso
 from .jobs import canonical_json
 from .rows import Delivery, Webhook
 
-EVENTS = ("clip.complete", "clip.failed", "upload.ready", "upload.failed", "clip.expired")
+EVENTS = ("clip.complete", "clip.failed", "clip.auto.segment_complete", "clip.auto.segment_failed", "upload.ready",
+          "upload.failed", "clip.expired")
 MAX_WEBHOOKS = 10
 MAX_URL = 2048
 

@@ -105,8 +105,9 @@ class Fields:
         value = self._get(key, required)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                or abs(value) > 1e12:
+        # (the size first: math.isfinite of an integer past a float's range raises OverflowError)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or abs(value) > 1e12 \
+                or not math.isfinite(value):
             raise invalid(f"{self.name(key)} must be a number, not {_kind(value)}", self.name(key))
         return value
 

@@ -39,10 +39,14 @@ def local_fields(d: dict) -> dict:
 
 
 def job_view(api, request: Request, job) -> dict:
-    """GET /v1/clip/{job_id} and GET /v1/captions/{job_id}."""
+    """GET /v1/clip/{job_id} and GET /v1/captions/{job_id}; an auto-clip's ``clips`` each with its
+    download_url here (none for a moment whose clip failed)."""
     d = job_json(job)
     if "download_url" in d:
         d["download_url"] = api.download_url(request, d.get("clip_id")) if job.status == "complete" else None
+    for clip in d.get("clips") or ():
+        if isinstance(clip, dict):
+            clip["download_url"] = api.download_url(request, clip.get("clip_id"))
     return local_fields(d)
 
 

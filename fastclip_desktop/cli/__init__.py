@@ -5,7 +5,7 @@ its parser and sets ``func``. Exit codes: 0 every job completed; 1 a job
 failed; 2 the request was rejected; 130 interrupted. Engine imports happen
 inside the commands, so start-up stays lean.
 
-The commands that run one job at once (clip, captions, transcript) get their
+The commands that run one job at once (clip, analyze, captions, transcript) get their
 worker process first of all (``args.early``): a fork of this process before it
 imports argparse and the command modules, so the worker's start (PyAV, most
 of it) overlaps all of that.
@@ -24,9 +24,9 @@ if TYPE_CHECKING:
     import argparse
 
 # one module per command group (fastclip_desktop/cli/<name>.py); each has register(subparsers)
-COMMAND_MODULES = ("clip", "probe", "imports", "clips", "jobs", "config", "segments", "batch", "captions",
-                   "transcript", "presets", "fonts", "webhooks", "keys", "serve")
-EARLY_WORKER = ("clip", "captions", "transcript")  # a worker forked before anything else is imported
+COMMAND_MODULES = ("clip", "analyze", "probe", "imports", "clips", "jobs", "config", "segments", "batch",
+                   "captions", "transcript", "presets", "fonts", "webhooks", "keys", "serve")
+EARLY_WORKER = ("clip", "analyze", "captions", "transcript")  # a worker forked before anything else is imported
 
 
 def commands() -> list:

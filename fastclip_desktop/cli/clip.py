@@ -1,14 +1,18 @@
-"""`fastclip clip`: cut a range or segments into one or more outputs."""
+"""`fastclip clip`: cut a range or segments into one or more outputs; or, with ``--auto``, find the
+moments worth a clip (as `fastclip analyze` does) and make a clip of each, in one auto-clip job."""
 
 from __future__ import annotations
 
+import sys
+
+from .analyze import moment_args
 from .common import EXIT_FAILED, EXIT_OK, reject
 
 
 def register(sub) -> None:
     c = sub.add_parser("clip", help="cut one range or several segments of a file",
-                       description="Cut a range (--start/--end), segments (--segment S-E, repeatable) or the "
-                                   "segments marked on the source (--marked).")
+                       description="Cut a range (--start/--end), segments (--segment S-E, repeatable), the "
+                                   "segments marked on the source (--marked), or the moments found in it (--auto).")
     c.add_argument("source", metavar="SOURCE", help="a media file (imported into the library first), or a "
                                                     "file_id or clip_id from the library")
     c.add_argument("--start", help="start, in seconds (default 0)")
@@ -30,6 +34,10 @@ def register(sub) -> None:
     c.add_argument("--captions", metavar="REF", help="a caption preset ref, e.g. builtin:short-form-karaoke")
     c.add_argument("--json", action="store_true", help="print one JSON object per finished job (with its "
                                                          "clip_id and saved_to_library)")
+    c.add_argument("--auto", action="store_true",
+                   help="find the moments worth a clip (offline AI: --query, or general highlights) and make a "
+                        "clip of each, in one job (no GIF; each at most 10 minutes)")
+    moment_args(c)
     c.set_defaults(func=cmd_clip)
 
 
@@ -81,6 +89,14 @@ def cmd_clip(args) -> int:
 
         return reject(InvalidRequest("--marked exports the segments marked on the source; it cannot be "
                                      "combined with --start, --end or --segment", field="marked"))
+    if args.auto:
+        return cmd_auto(args)
+    asked = [name for name in ("query", "count", "min_duration", "max_duration") if getattr(args, name) is not None]
+    if asked:
+        from engine import InvalidRequest
+
+        flag = "--" + asked[0].replace("_", "-")
+        return reject(InvalidRequest(f"{flag} is for --auto (the moments found in the source)", field=asked[0]))
     from engine import StartedWorker
 
     # First, while this process is clean (a fork of it is then the cheapest worker): the worker
@@ -117,3 +133,41 @@ def cmd_clip(args) -> int:
 
     # the worker ends by itself while this process finishes (wait=False)
     return with_runner(run, workers=1, adopt=[early], wait=False)
+
+
+def cmd_auto(args) -> int:
+    """`clip --auto`: one auto-clip job (POST /v1/clip/auto); its clips are library clips, or yours in
+    the folder -o. ``--json`` prints the job with its ``clips``."""
+    from engine import AutoClipRequest, InvalidRequest, StartedWorker
+
+    given = [flag for flag, on in (("--start", args.start is not None), ("--end", args.end is not None),
+                                   ("--segment", bool(args.segment)), ("--marked", args.marked),
+                                   ("--join", args.join)) if on]
+    if given:
+        return reject(InvalidRequest(f"--auto finds its own ranges: it cannot be combined with {given[0]}",
+                                     field="auto"))
+    early = getattr(args, "early", None) or StartedWorker.early(source=args.source)
+    from .session import with_runner
+
+    request = AutoClipRequest(args.source, args.query, args.count, args.format, args.quality, args.mode,
+                              args.captions, args.min_duration, args.max_duration)
+
+    def run(lib, runner) -> int:
+        from .analyze import moment_line
+        from .output import run_and_report
+
+        job = runner.submit_auto(request, args.out)
+        if run_and_report(runner, [job], args.json, lines=False):
+            return EXIT_FAILED
+        r = lib.get_job(job.job_id).result or {}
+        if not args.json:
+            if not r.get("clips") and not r.get("failed_segments"):
+                print("no moments found" + (" for that query" if r.get("query") else ""), file=sys.stderr)
+            for c in r.get("clips", ()):
+                print(f"{c['path']}  {moment_line(c)}")
+        for f in r.get("failed_segments", ()):
+            print(f"fastclip: the moment at {f['start']:.3f}-{f['end']:.3f} s failed: {f['error']['message']}",
+                  file=sys.stderr)
+        return EXIT_FAILED if r.get("failed_segments") else EXIT_OK
+
+    return with_runner(run, workers=1, adopt=[early])

@@ -1,4 +1,5 @@
-"""`fastclip jobs`: every job of the one runner (imports, clips, captions, transcripts): list,
+"""`fastclip jobs`: every job of the one runner (imports, clips, captions, transcripts, analyses,
+auto-clips): list,
 show (as the API shows it), cancel, retry, run what is pending."""
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ def register(sub) -> None:
                                                                      metavar="ACTION")
     ls = j.add_parser("list", help="jobs, newest first")
     ls.add_argument("--status", help="pending, downloading, processing, uploading, complete or failed")
-    ls.add_argument("--kind", choices=("clip", "import", "captions", "transcript"), help="only jobs of this kind")
+    ls.add_argument("--kind", choices=("clip", "import", "captions", "transcript", "analyze", "auto"),
+                    help="only jobs of this kind")
     page_args(ls)
     ls.set_defaults(func=cmd_jobs_list)
     for name, func, help_ in (("show", cmd_jobs_show, "one job"),
@@ -41,7 +43,7 @@ def cmd_jobs_list(args) -> int:
         for j in items:
             what = j.error["message"] if j.error else j.status_message
             where = f"  [{j.worker_address}]" if j.worker_address else ""  # a cluster worker ran it
-            print(f"{j.job_id}  {j.kind:<7} {j.status:<11} {j.progress:3d}%  {what}{where}")
+            print(f"{j.job_id}  {j.kind:<10} {j.status:<11} {j.progress:3d}%  {what}{where}")
         return EXIT_OK
 
     return with_library(run, sweep=False)

@@ -104,6 +104,11 @@ def job_line(job) -> str:
                 f"clip {r.get('clip_id')})")
     if job.kind == "transcript":
         return f"{job.job_id}  transcript: {r.get('words', 0)} words, {r.get('language', '?')}"
+    if job.kind == "analyze":
+        return f"{job.job_id}  analyze: {len(r.get('segments') or ())} moments"
+    if job.kind == "auto":
+        failed = f", {len(r['failed_segments'])} failed" if r.get("failed_segments") else ""
+        return f"{job.job_id}  auto-clip: {len(r.get('clips') or ())} clips{failed}"
     return (f"{job_path(job)}  ({r.get('duration') or 0:.3f} s from {r.get('start') or 0:.3f} s, "
             f"{r.get('format')}{quality})")
 

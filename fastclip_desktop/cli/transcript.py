@@ -114,6 +114,10 @@ def _transcribe(lib, runner, args, fmt: str) -> int:
         print("fastclip: the transcript was made but could not be kept in the cache folder "
               f"({cache_dir()}); free some space and run it again", file=sys.stderr)
         return EXIT_FAILED
+    skipped = ((job.result or {}).get("moments_index") or {}).get("skipped")
+    if skipped:  # the transcript is what was asked for; an analysis makes what its index lacks
+        print(f"fastclip: note: the index for Moments was not made ({skipped}); an analysis will make it",
+              file=sys.stderr)
     if windows:
         transcript = cut_transcript(transcript, windows)
     text = render(transcript, fmt)

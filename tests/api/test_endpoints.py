@@ -1,4 +1,4 @@
-"""Every error code's path (400, 401, 403, 404, 409, 410, 413, 422, 501), in the one shape
+"""Every error code's path (400, 401, 403, 404, 409, 410, 413, 422), in the one shape
 {"error": {"code", "message", "field"}}; and the resources: clips, keys, webhooks, caption
 presets and fonts, transcripts and captions."""
 
@@ -78,7 +78,7 @@ def test_400_names_the_field(api: Client, ready_file):
            400, "invalid_request", "clip.start")
 
 
-def test_403_404_409_410_413_422_501(api: Client, api_server, ready_file, source):
+def test_403_404_409_410_413_422(api: Client, api_server, ready_file, source):
     # 403: a local path outside the folders the settings allow
     _error(api.post("/v1/upload/local", {"path": "/etc/passwd"}), 403, "forbidden", "path")
     # 404: unknown things, malformed ids, unknown endpoints
@@ -107,9 +107,6 @@ def test_403_404_409_410_413_422_501(api: Client, api_server, ready_file, source
     _error(api.post("/v1/clip", {"file_id": ready_file, "start": 1, "end": 60}), 422, "invalid_request", "end")
     _error(api.post("/v1/clip", {"file_id": ready_file, "segments": [{"start": 0, "end": 1}, {"start": 2, "end": 2.1}]}),
            422, "invalid_request", "segments[1].end")
-    # 501: analyze and auto-clip until the engine has them
-    _error(api.post("/v1/clip/auto", {"file_id": ready_file, "query": "x"}), 501, "not_implemented")
-    _error(api.post("/v1/clip/analyze", {"file_id": ready_file}), 501, "not_implemented")
 
 
 def test_an_upload_that_is_not_media_fails_with_the_reason(api: Client, tmp_path):

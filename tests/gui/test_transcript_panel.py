@@ -197,6 +197,7 @@ def first_run(qapp, speech_file, cache, tmp_path_factory):
             "bar": (panel.progress.value(), panel.progress.maximum(), panel.progress.isHidden()),
             "status": panel.status.text(),
             "buttons": (panel.transcribe_button.isEnabled(), panel.cancel_button.isHidden()),
+            "indexed": [f.name for f in (cache / "moments").glob("vectors-*.npy")],
         }
         panel.deleteLater()
     finally:
@@ -274,7 +275,10 @@ def test_transcribing_shows_the_words_said_and_fills_the_progress_bar(first_run)
     assert speech.words_of(first_run["text"].replace(":", " ")) == (
         speech.words_of(" ".join(f"{clock(float(s.start))} {s.text}".replace(":", " ") for s in t.segments)))
     said, bar, hidden = zip(*first_run["stages"], strict=True)
-    assert "Loading the speech model…" in said and said[-1].startswith("Transcrib")
+    assert "Loading the speech model…" in said
+    heard = max(k for k, m in enumerate(said) if m.startswith("Transcrib"))
+    assert said[heard + 1:] and all(m.startswith("Indexing") for m in said[heard + 1:])  # the job's last stage
+    assert len(first_run["indexed"]) == 1  # the sentence vectors an analysis of this file will read
     assert list(bar) == sorted(bar) and bar[-1] >= 0.99 * BAR_STEPS and not any(hidden)  # shown, filling up
     assert first_run["bar"] == (BAR_STEPS, BAR_STEPS, True)  # filled, then put away
     assert first_run["status"] == f"{len(t.words)} words · en"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -366,3 +367,36 @@ def test_a_running_job_can_be_queued_again_when_its_scheduler_goes_away(lib):
     lib.cancel_job(job.job_id)
     with pytest.raises(Conflict):  # an ended job stays ended
         lib.requeue_job(job.job_id, "again")
+
+
+def test_migration_6_keeps_every_job_and_adds_the_analyze_and_auto_kinds(tmp_path, clock, monkeypatch):
+    from engine.library import schema
+
+    path = tmp_path / "lib.db"
+    monkeypatch.setattr(schema.migrate, "__defaults__", (schema.MIGRATIONS[:5],))  # a library from before
+    with Library(path, now=clock) as old:
+        assert old.schema_version == 5
+        columns_before = [tuple(r) for r in old.db.execute("PRAGMA table_info(jobs)").fetchall()]
+        # rows as a version-5 library holds them (written in SQL: today's Job reads today's columns)
+        rows = [(f"job_old{i}", kind, "downloading" if i == 0 else "pending", f"2026-01-01T00:00:0{i}Z")
+                for i, kind in enumerate(("clip", "import", "transcript"))]
+        insert = ("INSERT INTO jobs (job_id, kind, request, request_fingerprint, status, created_at) "
+                  "VALUES (?, ?, '{}', ?, ?, ?)")
+        with old._db.write() as conn:
+            for job_id, kind, status, created in rows:
+                conn.execute(insert, (job_id, kind, job_id, status, created))
+            with pytest.raises(sqlite3.IntegrityError):  # the old CHECK refuses the new kinds
+                conn.execute(insert, ("job_new", "analyze", "x", "pending", "2026-01-01T00:00:09Z"))
+        kept = [r[0] for r in rows]
+    monkeypatch.undo()
+    with Library(path, now=clock) as new:
+        assert new.schema_version == 7
+        columns_after = [tuple(r) for r in new.db.execute("PRAGMA table_info(jobs)").fetchall()]
+        assert columns_after[:-1] == columns_before and columns_after[-1][1] == "worker_address"  # _007's
+        assert [new.get_job(j).status for j in kept] == ["downloading", "pending", "pending"]
+        assert [j.job_id for j in new.list_jobs(limit=10)] == list(reversed(kept))
+        assert new.create_job("analyze", REQUEST).kind == "analyze" and new.create_job("auto", REQUEST).kind == "auto"
+        indexes = {r["name"] for r in new.db.query("SELECT name FROM sqlite_master WHERE type = 'index' "
+                                                   "AND tbl_name = 'jobs'")}
+        assert {"jobs_queue", "jobs_created", "jobs_fingerprint", "jobs_file"} <= indexes
+        assert new.check_integrity() == []

@@ -14,7 +14,8 @@ clock, home, lib = base.clock, base.home, base.lib  # the shared fixtures
 
 
 def test_the_events_are_the_apis_that_apply_locally():
-    assert set(EVENTS) == {"clip.complete", "clip.failed", "upload.ready", "upload.failed", "clip.expired"}
+    assert set(EVENTS) == {"clip.complete", "clip.failed", "clip.auto.segment_complete", "clip.auto.segment_failed",
+                           "upload.ready", "upload.failed", "clip.expired"}
 
 
 def test_add_get_list_update_remove(lib):
