@@ -1,8 +1,8 @@
 """The main window's docks and its place on the screen: made, laid out, sized, restored and reset.
 
 ``WindowDocks`` makes a QDockWidget per panel (each holding it in a ``DockPage``, so its content
-never widens it) and knows the default layout: library left; export above segments and transcript
-(tabs) on the right; jobs at the bottom, compact until something runs. It puts the window where it
+never widens it) and knows the default layout: library left; export above segments, moments and
+transcript (tabs) on the right; jobs at the bottom, compact until something runs. It puts the window where it
 was saved (pulled onto this screen) or fitted to it, keeps its frame on the screen once shown, gives
 the side docks' room to the Caption Studio while it shows, and brings everything back on View →
 Reset layout. The numbers and the geometry helpers are in ``window_layout``.
@@ -26,7 +26,7 @@ from .window_layout import (
     side_widths,
 )
 
-SIDE_DOCKS = ("library", "export", "segments", "transcript")  # the editor's: the studio takes their room
+SIDE_DOCKS = ("library", "export", "segments", "moments", "transcript")  # the editor's: the studio takes their room
 
 
 class WindowDocks:
@@ -76,15 +76,16 @@ class WindowDocks:
     # -- the default layout -------------------------------------------------------------------------
 
     def default_places(self) -> None:
-        """Every dock in its default place: library left; export above segments and transcript (tabs)
-        on the right; jobs at the bottom."""
+        """Every dock in its default place: library left; export above segments, moments and transcript
+        (tabs) on the right; jobs at the bottom."""
         w, docks = self.window, self.docks
         for dock in docks.values():
             dock.setFloating(False)
         w.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, docks["library"])
         w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, docks["export"])
         w.splitDockWidget(docks["export"], docks["segments"], Qt.Orientation.Vertical)
-        w.tabifyDockWidget(docks["segments"], docks["transcript"])
+        w.tabifyDockWidget(docks["segments"], docks["moments"])
+        w.tabifyDockWidget(docks["moments"], docks["transcript"])
         docks["segments"].raise_()
         w.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, docks["jobs"])
 
