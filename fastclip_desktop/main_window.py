@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
         mp.segment_requested.connect(e.add_segment)
         mp.segments_requested.connect(e.add_segments)
         mp.moments_changed.connect(e.timeline.set_moments)
+        mp.searched.connect(self.dock_layout.open_moments)
         e.segments_changed.connect(mp.set_segments)
         e.timeline.moment_clicked.connect(mp.play)
         self.caption_studio.preset_chosen.connect(self._use_preset)

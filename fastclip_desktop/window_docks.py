@@ -20,6 +20,7 @@ from .window_layout import (
     JOBS_COMPACT,
     JOBS_OPEN_MAX,
     JOBS_OPEN_SHARE,
+    MOMENTS_SHARE,
     DockPage,
     fitted,
     pulled_in,
@@ -116,6 +117,19 @@ class WindowDocks:
         opened = int(min(JOBS_OPEN_MAX, self.window.height() * JOBS_OPEN_SHARE))
         if self.docks["jobs"].height() < opened * 0.8:
             self.window.resizeDocks([self.docks["jobs"]], [opened], Qt.Orientation.Vertical)
+
+    def open_moments(self) -> None:
+        """Moments are being found: their tab (under the export panel) takes MOMENTS_SHARE of the
+        right column, if it has less and is docked there."""
+        w, docks = self.window, self.docks
+        moments, export = docks["moments"], docks["export"]
+        if moments.isFloating() or export.isFloating() or not export.isVisible() \
+                or w.dockWidgetArea(moments) != w.dockWidgetArea(export):
+            return
+        column = export.height() + moments.height()
+        wanted = int(column * MOMENTS_SHARE)
+        if moments.height() < wanted * 0.9:
+            w.resizeDocks([export, moments], [column - wanted, wanted], Qt.Orientation.Vertical)
 
     def make_room_for_studio(self, studio: bool) -> None:
         """The Caption Studio (``studio`` True) takes the side docks' room; they come back with the editor."""

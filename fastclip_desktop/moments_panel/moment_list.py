@@ -26,7 +26,8 @@ from .model import MomentRow
 
 ROW = Qt.ItemDataRole.UserRole
 PAD, GAP = 8, 3
-EXCERPT_LINES, REASON_LINES = 3, 2
+EXCERPT_LINES, REASON_LINES = 3, 2  # at most, in a list with room for two cards of that size
+SHORT_LIST = 260  # px: a list less high than this shows 2 lines of excerpt and 1 of reasons (tooltip: all)
 LEVEL_COLORS = {"high": QColor("#66bb6a"), "medium": QColor("#ffb74d"), "low": QColor("#8b9098")}
 COLORS = {"text": QColor("#e3e6ea"), "excerpt": QColor("#cfd3d8"), "muted": QColor("#8b9098"),
           "badge": QColor("#9575cd"), "badge_text": QColor("#15161a"), "selected": QColor("#2b3140"),
@@ -64,18 +65,19 @@ def wrapped(text: str, metrics: QFontMetricsF, width: float, max_lines: int) -> 
     return lines
 
 
-def card_lines(row: MomentRow, base: QFont, width: float) -> dict[str, list[str]]:
-    """What a card ``width`` px wide shows: the head line, the excerpt's lines, the reasons' lines."""
+def card_lines(row: MomentRow, base: QFont, width: float, compact: bool = False) -> dict[str, list[str]]:
+    """What a card ``width`` px wide shows: the head line, the excerpt's lines, the reasons' lines
+    (fewer when ``compact``)."""
     f = fonts(base)
     inner = max(40.0, width - 2 * PAD)
     return {"head": [row.header], "confidence": [row.confidence],
-            "excerpt": wrapped(row.excerpt, QFontMetricsF(f["excerpt"]), inner, EXCERPT_LINES),
-            "reasons": wrapped(row.reasons, QFontMetricsF(f["small"]), inner, REASON_LINES)}
+            "excerpt": wrapped(row.excerpt, QFontMetricsF(f["excerpt"]), inner, EXCERPT_LINES - compact),
+            "reasons": wrapped(row.reasons, QFontMetricsF(f["small"]), inner, REASON_LINES - compact)}
 
 
-def card_height(row: MomentRow, base: QFont, width: float) -> int:
+def card_height(row: MomentRow, base: QFont, width: float, compact: bool = False) -> int:
     f = fonts(base)
-    lines = card_lines(row, base, width)
+    lines = card_lines(row, base, width, compact)
     head = QFontMetricsF(f["head"]).height()
     body = QFontMetricsF(f["excerpt"]).height() * len(lines["excerpt"])
     small = QFontMetricsF(f["small"]).height() * len(lines["reasons"])
@@ -85,11 +87,11 @@ def card_height(row: MomentRow, base: QFont, width: float) -> int:
 class MomentDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802 (Qt's name)
         row = index.data(ROW)
-        width = option.rect.width() or 300
+        width, compact = option.rect.width() or 300, False
         view = self.parent()
-        if isinstance(view, QListWidget):
-            width = view.viewport().width()
-        return QSize(int(width), card_height(row, option.font, width))
+        if isinstance(view, MomentList):
+            width, compact = view.viewport().width(), view.compact
+        return QSize(int(width), card_height(row, option.font, width, compact))
 
     def paint(self, p: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         row: MomentRow = index.data(ROW)
@@ -104,7 +106,8 @@ class MomentDelegate(QStyledItemDelegate):
         p.setPen(COLORS["rule"])
         p.drawLine(r.bottomLeft(), r.bottomRight())
         f = fonts(option.font)
-        lines = card_lines(row, option.font, r.width())
+        view = self.parent()
+        lines = card_lines(row, option.font, r.width(), isinstance(view, MomentList) and view.compact)
         x, y, inner = r.left() + PAD, r.top() + PAD, r.width() - 2 * PAD
         head_h = QFontMetricsF(f["head"]).height()
         # the rank in a badge, the time and the length; the confidence on the right, in its colour
@@ -167,12 +170,23 @@ class MomentList(QListWidget):
             item.setToolTip(row.text())
             self.addItem(item)
 
+    @property
+    def compact(self) -> bool:
+        """Short of room (a small screen): fewer lines a card."""
+        return self.height() < SHORT_LIST
+
     def lines(self, index: int) -> dict[str, list[str]]:
         """What card ``index`` shows at the list's width (as it is drawn)."""
-        return card_lines(self.item(index).data(ROW), self.font(), self.viewport().width())
+        return card_lines(self.item(index).data(ROW), self.font(), self.viewport().width(), self.compact)
 
     def card_rect(self, index: int):
         return self.visualItemRect(self.item(index))
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name): about a card; it grows with the dock
+        return QSize(260, 96)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(120, 80)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)

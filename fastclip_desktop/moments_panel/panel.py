@@ -64,6 +64,7 @@ class MomentsPanel(QWidget):
     segment_requested = Signal(float, float, str)  # "Add as segment": start, end, label
     segments_requested = Signal(object)  # "Add all": [(start, end, label)], as one edit
     moments_changed = Signal(object, object)  # [(start, end)] best first, the chosen index (or None)
+    searched = Signal()  # Find was pressed (the window gives the panel room to show the moments)
 
     def __init__(self, jobs: JobQueue | None = None, library: Library | None = None,
                  parent: QWidget | None = None):
@@ -76,12 +77,13 @@ class MomentsPanel(QWidget):
         self._segments: list[tuple[float, float]] = []
 
         self.query_field = QLineEdit()
-        self.query_field.setPlaceholderText("What to look for (empty: highlights)")
+        self.query_field.setPlaceholderText("What to look for…")
         self.query_field.setMaxLength(MAX_QUERY)
         self.query_field.setClearButtonEnabled(True)
         self.query_field.setToolTip("Describe it in your own words: moments are found by meaning, not by "
                                     "matching words. Leave it empty for the general highlights.")
         self.query_field.returnPressed.connect(self.find)
+        self.query_field.textChanged.connect(lambda _text: self._sync())
         self.find_button = QPushButton("Find")
         self.find_button.setObjectName("find")
         self.find_button.clicked.connect(self.find)
@@ -166,6 +168,7 @@ class MomentsPanel(QWidget):
         if m.file_id is None or self._task is not None:
             return None
         query = " ".join(self.query_field.text().split()) or None
+        emit(self.searched)
         found = self._known(m.file_id, query)
         if found is not None:
             m.show(query, found, "found before")
@@ -266,6 +269,7 @@ class MomentsPanel(QWidget):
         running = m.running
         self.query_field.setEnabled(m.file_id is not None)
         self.find_button.setEnabled(m.file_id is not None and not running)
+        self.find_button.setText("Find" if self.query_field.text().strip() else "Find highlights")
         self.cancel_button.setHidden(not running)
         self.progress.setHidden(not running)
         self.add_button.setEnabled(m.selected is not None)

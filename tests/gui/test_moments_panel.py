@@ -21,7 +21,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
 from engine import Moment, clock_text  # noqa: E402
@@ -114,6 +114,7 @@ def analysed(qapp, moments_media, tmp_path_factory):
         panel = w.moments_panel
         w.docks["moments"].raise_()
         assert panel.list.count() == 0 and panel.find_button.isEnabled()
+        assert panel.find_button.text() == "Find highlights"  # an empty query: what Find will do
         seen_status, seen_kinds = [], set()
         panel.model.subscribe(lambda _changed: seen_status.append((panel.status.text(), panel.progress.isVisible())))
         w.jobs.job_updated.connect(lambda u: seen_kinds.add((u.kind, w.jobs_panel.model.row(u.job_id).kind_text
@@ -130,6 +131,7 @@ def analysed(qapp, moments_media, tmp_path_factory):
             "bars": [tl.moment_rect(k) for k in range(len(tl.moments))],
             "xs": [(tl.x_of(a), tl.x_of(b)) for a, b in tl.moments],
             "jobs_shown": w.docks["jobs"].isVisible(),
+            "column_share": w.docks["moments"].height() / (w.docks["moments"].height() + w.docks["export"].height()),
         }
     finally:
         w.close()
@@ -169,6 +171,7 @@ def test_find_runs_an_analyze_job_and_lists_the_moments_best_first(analysed, mom
     truth = [Moment.from_dict(d) for d in job.result["segments"]]
     assert analysed["moments"] == truth and len(truth) >= 3
     assert ("analyze", "Moments") in analysed["kinds"] and analysed["jobs_shown"]  # a row in the Jobs panel
+    assert analysed["column_share"] >= 0.55  # Find gave the panel most of the right column
     said = [s for s, _bar in analysed["status"]]
     assert said[0] == "Queued…" and all(bar for s, bar in analysed["status"][:-1])  # the bar shows while it runs
     assert analysed["final"] == f"{len(truth)} moments · highlights"
@@ -259,7 +262,7 @@ def test_add_all_adds_the_moments_not_added_yet_as_one_undoable_edit(qtbot, wind
 
 
 def test_reopening_shows_the_moments_found_before_without_a_new_job(qtbot, window, analysed):
-    w, panel = window, window.moments_panel
+    panel = window.moments_panel
     assert panel.model.moments == analysed["moments"] and "found before" in panel.status.text()
     assert [panel.list.lines(k) for k in range(panel.list.count())] == analysed["cards"]
     QTest.mouseClick(panel.find_button, Qt.MouseButton.LeftButton)  # asked again: at once, no job
@@ -293,6 +296,7 @@ def test_a_file_without_a_transcript_is_transcribed_first_as_part_of_the_search(
         messages = []
         panel.model.subscribe(lambda _changed: messages.append(panel.status.text()))
         panel.query_field.setText("the weather")
+        assert panel.find_button.text() == "Find"
         QTest.keyClick(panel.query_field, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: panel.model.state == DONE, timeout=120000)
     finally:
