@@ -8,6 +8,7 @@ and answers through signals, emitted on the GUI thread:
     queue.job_updated.connect(panel.on_update)          # every JobUpdate of every job
     token = queue.import_paths(["talk.mp4", "clips/"])  # -> imported(results, token)
     token = queue.submit(ClipRequest(file_id, start=1, end=5), "/home/me/cut.mp4")
+    token = queue.submit_analyze(AnalyzeRequest(file_id, query="the launch"))  # (and submit_transcript)
     #       -> submitted(jobs, token) | submit_failed(error, token)
     queue.cancel(job_id); queue.retry(job_id)           # errors -> action_failed(job_id, error)
     queue.close()                                       # on quit: running jobs are left to the next start-up
@@ -146,6 +147,12 @@ class JobQueue(QObject):
         (``submitted([job], token)``), then ``job_updated`` as it runs. ``cache_dir``: the
         transcript cache (default: the app's)."""
         return self._submit(lambda runner: [runner.submit_transcript(source, cache_dir=cache_dir)])
+
+    def submit_analyze(self, request) -> int:
+        """Queue the analysis of an ``AnalyzeRequest`` (its moments); one asked before with the same
+        source, query and options is reused (complete: its ``submitted`` job already holds the
+        moments). Answers as ``submit`` does, then ``job_updated`` as it runs."""
+        return self._submit(lambda runner: [runner.submit_analyze(request, reuse=True)])
 
     def _submit(self, make_jobs: Callable) -> int:
         token = next(self._tokens)

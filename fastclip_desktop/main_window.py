@@ -1,7 +1,7 @@
 """The main window: it composes the panels and connects their signals; it holds no rule of its own.
 
     Library  | [Editor | Caption Studio] tabs in the middle | Export (right, top)
-    (left)   | editor: messages, picture, transport,         | Segments / Transcript (right, tabs)
+    (left)   | editor: messages, picture, transport,         | Segments / Moments / Transcript (tabs)
              | timeline                                      |
                             Jobs (bottom, compact until something runs)
 
@@ -11,7 +11,9 @@ segments, marks, cut mode, export choices, playhead, zoom and undo history) is a
 session, saved to the library as it changes and put back when the file opens again, in this run
 or a later one. Opening a file that cannot be opened leaves everything as it was and says why in
 the editor. The export panel gets the open import's MediaInfo (probed by the job runner's worker)
-and the editor's segments; its requests go to the job queue, whose refusals come back to it.
+and the editor's segments; its requests go to the job queue, whose refusals come back to it. The
+moments panel searches the open import; its moments are drawn in the timeline's lane of moments,
+a click on one (in the list or the lane) plays it, and what it adds goes through the editor's undo.
 Where the panels go and how big the window is: ``window_docks`` (with the numbers in
 ``window_layout``); the layout is saved in desktop.ini, and View → Reset layout brings the default
 back. The menu bar: ``window_menus``.
@@ -37,6 +39,7 @@ from .job_queue import JobQueue
 from .jobs_panel.panel import JobsPanel
 from .library_panel.panel import LibraryPanel
 from .local_api import LocalApi
+from .moments_panel.panel import MomentsPanel
 from .settings_dialog import SettingsDialog
 from .transcript_panel.panel import TranscriptPanel
 from .window_docks import WindowDocks
@@ -83,6 +86,7 @@ class MainWindow(QMainWindow):
         self.jobs_panel = JobsPanel(self.jobs, self.library)
         self.caption_studio = CaptionStudio(self.library, self.adapter)
         self.transcript_panel = TranscriptPanel(self.adapter, self.library, jobs=self.jobs)
+        self.moments_panel = MomentsPanel(jobs=self.jobs, library=self.library)
         self.tabs = QTabWidget()  # the Caption Studio is a design surface: it gets the middle too
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.editor, "Editor")
@@ -96,6 +100,7 @@ class MainWindow(QMainWindow):
             "library": ("Library", self.library_panel),
             "export": ("Export", self.export_panel),
             "segments": ("Segments", self.editor.segment_list),
+            "moments": ("Moments", self.moments_panel),
             "transcript": ("Transcript", self.transcript_panel),
             "jobs": ("Jobs", self.jobs_panel),
         })
@@ -109,8 +114,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._position_timer = QTimer(self)
         self._position_timer.setInterval(POSITION_TO_TRANSCRIPT_MS)
-        self._position_timer.timeout.connect(
-            lambda: self.transcript_panel.set_position(self.editor.controller.position))
+        self._position_timer.timeout.connect(self._follow_position)
         self._position_timer.start()
         self.dock_layout.place(self.app_settings)
 
@@ -140,10 +144,29 @@ class MainWindow(QMainWindow):
         self.library_panel.open_requested.connect(self.open_path)
         self.transcript_panel.seek_requested.connect(lambda t: e.controller.seek(t, exact=True))
         self.transcript_panel.segment_requested.connect(e.add_segment)
+        mp = self.moments_panel
+        mp.play_requested.connect(self._play_from)
+        mp.pause_requested.connect(e.controller.pause)
+        mp.segment_requested.connect(e.add_segment)
+        mp.segments_requested.connect(e.add_segments)
+        mp.moments_changed.connect(e.timeline.set_moments)
+        mp.searched.connect(self.dock_layout.open_moments)
+        e.segments_changed.connect(mp.set_segments)
+        e.timeline.moment_clicked.connect(mp.play)
         self.caption_studio.preset_chosen.connect(self._use_preset)
         self.sessions.save_failed.connect(
             lambda _path, message: e.messages.show_message(f"Your marks could not be saved: {message}", key="save"))
         self.tabs.currentChanged.connect(lambda i: self._studio_shown(self.tabs.widget(i) is self.studio_page))
+
+    def _follow_position(self) -> None:
+        t = self.editor.controller.position
+        self.transcript_panel.set_position(t)
+        self.moments_panel.set_position(t)
+
+    def _play_from(self, t: float) -> None:
+        """A moment was chosen: play it from its start (the moments panel stops it at its end)."""
+        self.editor.controller.seek(t, exact=True)
+        self.editor.controller.play()
 
     def _editor_mode(self, mode: str) -> None:
         if self.export_panel.model.choice("mode") != mode:
@@ -233,6 +256,7 @@ class MainWindow(QMainWindow):
         self.media = None
         self.export_panel.set_media(None, None)
         self.transcript_panel.set_source(path)
+        self.moments_panel.set_source(path)
         self.caption_studio.set_source(path, 0.0)
         self.setWindowTitle(f"{Path(path).name} — {APP_NAME}")
         media = self.library.find_media(path)
@@ -277,6 +301,8 @@ class MainWindow(QMainWindow):
             self.webhooks.wake()  # its event (clip.complete, upload.ready, ...) is due now
         if update.kind != "import" and update.status in ("downloading", "processing"):
             self.dock_layout.open_jobs()  # something runs
+        if update.kind == "analyze" and update.status == "complete":
+            self._transcript_made()
         if update.kind != "import" or not update.ended:
             return
         self.library_panel.refresh()
@@ -293,7 +319,14 @@ class MainWindow(QMainWindow):
     def _media_ready(self, media: Media) -> None:
         self.media = media
         self.editor.messages.clear("import")
+        self.moments_panel.set_source(self.session.path if self.session else media.path, media.file_id)
         self.jobs.media_info(media.file_id)
+
+    def _transcript_made(self) -> None:
+        """An analysis made the open file's transcript on its way: the transcript panel shows it."""
+        t = self.transcript_panel
+        if self.session is not None and t.transcript is None and not t.running:
+            t.set_source(self.session.path)
 
     def _media_info(self, file_id: str, info) -> None:
         if self.media is not None and self.media.file_id == file_id:
@@ -348,6 +381,7 @@ class MainWindow(QMainWindow):
         self.app_settings.save_window_state(self.saveGeometry(), self.saveState())
         self._position_timer.stop()
         self.library_panel.stop()
+        self.jobs_panel.ticker.stop()  # it reads the library, closed below
         self.caption_studio.shutdown()
         self.editor.close_player()
         self.local_api.stop()  # before the job thread it shares

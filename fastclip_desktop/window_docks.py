@@ -1,8 +1,8 @@
 """The main window's docks and its place on the screen: made, laid out, sized, restored and reset.
 
 ``WindowDocks`` makes a QDockWidget per panel (each holding it in a ``DockPage``, so its content
-never widens it) and knows the default layout: library left; export above segments and transcript
-(tabs) on the right; jobs at the bottom, compact until something runs. It puts the window where it
+never widens it) and knows the default layout: library left; export above segments, moments and
+transcript (tabs) on the right; jobs at the bottom, compact until something runs. It puts the window where it
 was saved (pulled onto this screen) or fitted to it, keeps its frame on the screen once shown, gives
 the side docks' room to the Caption Studio while it shows, and brings everything back on View →
 Reset layout. The numbers and the geometry helpers are in ``window_layout``.
@@ -20,13 +20,14 @@ from .window_layout import (
     JOBS_COMPACT,
     JOBS_OPEN_MAX,
     JOBS_OPEN_SHARE,
+    MOMENTS_SHARE,
     DockPage,
     fitted,
     pulled_in,
     side_widths,
 )
 
-SIDE_DOCKS = ("library", "export", "segments", "transcript")  # the editor's: the studio takes their room
+SIDE_DOCKS = ("library", "export", "segments", "moments", "transcript")  # the editor's: the studio takes their room
 
 
 class WindowDocks:
@@ -76,15 +77,16 @@ class WindowDocks:
     # -- the default layout -------------------------------------------------------------------------
 
     def default_places(self) -> None:
-        """Every dock in its default place: library left; export above segments and transcript (tabs)
-        on the right; jobs at the bottom."""
+        """Every dock in its default place: library left; export above segments, moments and transcript
+        (tabs) on the right; jobs at the bottom."""
         w, docks = self.window, self.docks
         for dock in docks.values():
             dock.setFloating(False)
         w.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, docks["library"])
         w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, docks["export"])
         w.splitDockWidget(docks["export"], docks["segments"], Qt.Orientation.Vertical)
-        w.tabifyDockWidget(docks["segments"], docks["transcript"])
+        w.tabifyDockWidget(docks["segments"], docks["moments"])
+        w.tabifyDockWidget(docks["moments"], docks["transcript"])
         docks["segments"].raise_()
         w.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, docks["jobs"])
 
@@ -115,6 +117,19 @@ class WindowDocks:
         opened = int(min(JOBS_OPEN_MAX, self.window.height() * JOBS_OPEN_SHARE))
         if self.docks["jobs"].height() < opened * 0.8:
             self.window.resizeDocks([self.docks["jobs"]], [opened], Qt.Orientation.Vertical)
+
+    def open_moments(self) -> None:
+        """Moments are being found: their tab (under the export panel) takes MOMENTS_SHARE of the
+        right column, if it has less and is docked there."""
+        w, docks = self.window, self.docks
+        moments, export = docks["moments"], docks["export"]
+        if moments.isFloating() or export.isFloating() or not export.isVisible() \
+                or w.dockWidgetArea(moments) != w.dockWidgetArea(export):
+            return
+        column = export.height() + moments.height()
+        wanted = int(column * MOMENTS_SHARE)
+        if moments.height() < wanted * 0.9:
+            w.resizeDocks([export, moments], [column - wanted, wanted], Qt.Orientation.Vertical)
 
     def make_room_for_studio(self, studio: bool) -> None:
         """The Caption Studio (``studio`` True) takes the side docks' room; they come back with the editor."""

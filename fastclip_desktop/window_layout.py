@@ -22,6 +22,7 @@ SIDE_SHARE, SIDE_MIN, SIDE_MAX = 0.24, 280, 420
 JOBS_COMPACT = 58  # px: the jobs list's height until something runs (its header and one row)
 JOBS_OPEN_SHARE, JOBS_OPEN_MAX = 0.18, 150  # once something runs: this share of the window, at most
 EXPORT_SHARE = 0.58  # of the right column's height, above the segments and transcript
+MOMENTS_SHARE = 0.6  # of the right column's height, for the moments once Find is pressed
 
 
 def fitted(available: QRect, wanted: QSize | None = None) -> QRect:

@@ -2,6 +2,7 @@
 
     for size in 1280x720 1920x1080; do
         xvfb-run -a -s "-screen 0 ${size}x24" .venv/bin/python scripts/screenshots.py VIDEO --suffix "-$size"
+        xvfb-run -a -s "-screen 0 ${size}x24" .venv/bin/python scripts/screenshots.py SPOKEN --suffix "-$size" --moments
     done
 
 Opens VIDEO (a minute or more of 1080p reads best; bench/media.py's sources do) in the main
@@ -10,6 +11,11 @@ three labelled segments (two overlap) in keyframe mode, exports the first two (p
 re-encode, so the export is still running) and grabs the window with the jobs panel showing it:
 main-window<suffix>.png. Then the Caption Studio with a custom preset made from a built-in, over
 the open frame: caption-studio<suffix>.png.
+
+With ``--moments``, VIDEO is a few minutes of talk on several topics (tests/fixtures/moments's
+recording under a 1080p picture reads well): the Moments panel finds its highlights (transcribing
+it first, as a job), the best one is added as a segment and the second is chosen:
+moments<suffix>.png.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ def main() -> int:
     parser.add_argument("video", type=Path)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--suffix", default="", help="added to the file names, e.g. -1280x720")
+    parser.add_argument("--moments", action="store_true", help="VIDEO is spoken: shoot the Moments panel")
     args = parser.parse_args()
     os.environ["FASTCLIP_HOME"] = tempfile.mkdtemp(prefix="fastclip-shots-")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -51,12 +58,14 @@ def main() -> int:
     w = MainWindow(app_settings=settings, player_options={"ao": "null"}, workers=1)
     w.show()
     w.import_paths([args.video])
-    state = {"step": "open"}
+    state = {"step": "spoken" if args.moments else "open"}
 
     def poll() -> None:
         step = state["step"]
         e = w.editor
-        if step == "open" and w.media is not None and w.export_panel.model.file_id and e.model.keyframes \
+        if step in ("spoken", "finding", "settle"):
+            moments_step(step)
+        elif step == "open" and w.media is not None and w.export_panel.model.file_id and e.model.keyframes \
                 and e.timeline.strip is not None and e.timeline.waveform is not None:
             d = e.model.duration
             e.set_mode("keyframe")
@@ -81,6 +90,31 @@ def main() -> int:
             QTimer.singleShot(1200, shoot_studio)
             state["step"] = "wait"
 
+    def moments_step(step: str) -> None:
+        e, panel = w.editor, w.moments_panel
+        if step == "spoken" and w.media is not None and panel.model.file_id == w.media.file_id \
+                and e.timeline.waveform is not None and e.timeline.strip is not None:
+            w.docks["moments"].raise_()
+            panel.find()  # highlights: the file is transcribed first
+            state["step"] = "finding"
+        elif step == "finding" and panel.model.state == "done":
+            panel.list.setCurrentRow(0)
+            panel.add_selected()
+            panel.list.setCurrentRow(1)
+            e.controller.seek(float(panel.model.moment(1).start) + 2, exact=True)
+            state["step"] = "settle"
+        elif step == "settle" and not e.controller.seeking:
+            QTimer.singleShot(800, lambda: shoot("moments", quit_after=True))
+            state["step"] = "wait"
+
+    def shoot(name: str, quit_after: bool = False) -> None:
+        target = args.out / f"{name}{args.suffix}.png"
+        w.grab().save(str(target))
+        print("saved", target, flush=True)
+        if quit_after:
+            w.close()
+            app.quit()
+
     def shoot_main() -> None:
         target = args.out / f"main-window{args.suffix}.png"
         w.grab().save(str(target))
@@ -102,7 +136,7 @@ def main() -> int:
     timer = QTimer()
     timer.timeout.connect(poll)
     timer.start(100)
-    QTimer.singleShot(120_000, lambda: (print("timed out at", state, flush=True), w.close(), app.quit()))
+    QTimer.singleShot(240_000, lambda: (print("timed out at", state, flush=True), w.close(), app.quit()))
     return app.exec()
 
 

@@ -193,9 +193,15 @@ class EditorView(QWidget):
         if index >= 0 and index != self.mode_box.currentIndex():
             self.mode_box.setCurrentIndex(index)
 
-    def add_segment(self, start: float, end: float) -> None:
-        """Add a segment through the undo stack (as Enter does); the transcript panel uses it."""
-        self.timeline.add_segment(start, end)
+    def add_segment(self, start: float, end: float, label: str = "") -> None:
+        """Add a segment through the undo stack (as Enter does); the transcript and moments panels use it."""
+        self.timeline.add_segment(start, end, label)
+
+    def add_segments(self, spans, text: str | None = None) -> None:
+        """Add (start, end[, label]) spans as one undoable edit (the moments panel's "Add all")."""
+        spans = list(spans)
+        n = len(spans)
+        self.timeline.add_segments(spans, text or f"Add {n} moment{'s' if n != 1 else ''}")
 
     def segments(self) -> list[tuple[float, float]]:
         return [(s.start, s.end) for s in self.model.ordered()]

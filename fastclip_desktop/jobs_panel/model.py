@@ -34,7 +34,8 @@ from engine import (
 
 from ..observable import Observable
 
-KIND_NAMES = {"clip": "Clip", "import": "Import", "transcript": "Transcript", "captions": "Captions"}
+KIND_NAMES = {"clip": "Clip", "import": "Import", "transcript": "Transcript", "captions": "Captions",
+              "analyze": "Moments", "auto": "Auto-clip"}
 LOAD_LIMIT = 50  # how many recent jobs a load reads
 MAX_ROWS = 200  # past this, the oldest ended rows are dropped
 

@@ -1,8 +1,8 @@
 """Where things are on a TimelineWidget: its rows, the sub-rows of the segment lane, the segment bars,
-and what lies under the mouse.
+the moments, and what lies under the mouse.
 
-From the top (``ROWS``): the ruler, the thumbnail strip, the waveform and the segment lane, each of a
-fixed height, so the widget never changes height. Overlapping segments are drawn in sub-rows of the
+From the top (``ROWS``): the ruler, the thumbnail strip, the waveform, the segment lane and the lane
+of moments (the Moments panel's findings), each of a fixed height, so the widget never changes height. Overlapping segments are drawn in sub-rows of the
 segment lane (the model's ``lanes``), which share the lane's height. A ``TimelineGeometry`` is made
 for the widget's current width and reads the model's current view; painting and the mouse both ask
 it, so they always agree.
@@ -17,9 +17,11 @@ from PySide6.QtCore import QRectF
 from .model import TimelineModel
 from .segments import Segment
 
-RULER_H, THUMBS_H, WAVE_H, LANE_H = 20, 44, 36, 30
-# The rows from the top. Another lane (the AI's moments, say) is one more entry here and a painter.
-ROWS = (("ruler", RULER_H), ("pictures", THUMBS_H), ("waveform", WAVE_H), ("segments", LANE_H))
+# The rows from the top (another lane is one more entry here and a painter). Their sum is the room the
+# picture gives up: on a 1280x720 screen it keeps half the window's width with these.
+RULER_H, THUMBS_H, WAVE_H, LANE_H, MOMENTS_H = 20, 34, 36, 30, 16
+ROWS = (("ruler", RULER_H), ("pictures", THUMBS_H), ("waveform", WAVE_H), ("segments", LANE_H),
+        ("moments", MOMENTS_H))
 HEIGHT = sum(h for _, h in ROWS)
 MIN_SUBLANE_H = 6  # a sub-row of the segment lane is this high at least, while LANE_H holds them
 EDGE_PX = 6  # how near an edge the mouse must be to grab it
@@ -67,7 +69,23 @@ class TimelineGeometry:
         return min(count - 1, max(0, int((y - area.top()) / (area.height() / count))))
 
     def in_lane(self, y: float) -> bool:
-        return y >= self.lane_rect().top()
+        area = self.lane_rect()
+        return area.top() <= y < area.bottom()
+
+    def moment_rect(self, start: float, end: float) -> QRectF:
+        """The bar of a moment from ``start`` to ``end`` in the lane of moments."""
+        row = self.row_rect("moments")
+        x0, x1 = self.x_of(start), self.x_of(end)
+        return QRectF(x0, row.top() + 2, max(2.0, x1 - x0), row.height() - 4)
+
+    def moment_at(self, x: float, y: float, spans: list[tuple[float, float]]) -> int | None:
+        """The index of the moment under (x, y) in the lane of moments, or None."""
+        row = self.row_rect("moments")
+        if not row.top() <= y <= row.bottom():
+            return None
+        t = self.time_at(x)
+        slack = 2 / max(self.width, 1) * self.model.view_span  # a bar is at least 2 px wide
+        return next((k for k, (a, b) in enumerate(spans) if a - slack <= t <= b + slack), None)
 
     def segment_rect(self, segment_id: int) -> QRectF:
         """The bar of a segment in its sub-row of the lane."""
@@ -82,8 +100,9 @@ class TimelineGeometry:
 
     def hits(self, t: float, y: float) -> tuple[tuple[Segment, str] | None, Segment | None]:
         """(edge, body) under the mouse: on the pictures and the waveform, the edge of any segment; in
-        the lane, the edge or the bar of a segment in the sub-row under the mouse; on the ruler, none."""
-        if y < self.row_rect("pictures").top():
+        the lane, the edge or the bar of a segment in the sub-row under the mouse; on the ruler and the
+        moments, none."""
+        if y < self.row_rect("pictures").top() or y >= self.row_rect("moments").top():
             return None, None
         slack = EDGE_PX / max(self.width, 1) * self.model.view_span
         lane = self.lane_at(y)

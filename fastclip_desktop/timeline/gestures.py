@@ -2,7 +2,8 @@
 
 Dragging on the ruler, pictures or waveform scrubs (``scrub(t, final)``: keyframe seeks while
 dragging, exact on release); a segment's edge resizes it, its bar in the lane moves it (in the lane,
-only the sub-row under the mouse is hit); a drag is shown live and pushed on release as one undoable
+only the sub-row under the mouse is hit); a click on a moment in the lane of moments is the widget's
+``moment_clicked(index)``; a drag is shown live and pushed on release as one undoable
 edit. The wheel zooms around the cursor, or around the playhead while playing (Shift+wheel scrolls).
 The cursor says what a press would grab. A key press becomes a name for the keymap (``key_names``).
 """
@@ -56,6 +57,11 @@ class TimelineGestures:
         x, y = event.position().x(), event.position().y()
         geo = w.measure()
         t = geo.time_at(x)
+        moment = geo.moment_at(x, y, w.painter.moments)
+        if moment is not None:
+            emit(w.moment_clicked, moment)
+            event.accept()
+            return True
         edge, hit = geo.hits(t, y)
         if edge:
             segment, which = edge
@@ -124,8 +130,11 @@ class TimelineGestures:
 
     def _hover_cursor(self, t: float, y: float) -> None:
         w = self.widget
-        edge, hit = w.measure().hits(t, y)
-        if edge:
+        geo = w.measure()
+        edge, hit = geo.hits(t, y)
+        if geo.moment_at(geo.x_of(t), y, w.painter.moments) is not None:
+            w.setCursor(Qt.CursorShape.PointingHandCursor)
+        elif edge:
             w.setCursor(Qt.CursorShape.SizeHorCursor)
         elif hit:
             w.setCursor(Qt.CursorShape.OpenHandCursor)

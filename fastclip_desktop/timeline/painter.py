@@ -3,9 +3,9 @@
 ``TimelinePainter`` keeps what arrives from the worker adapter in a form that is quick to draw (the
 thumbnails decoded once, the waveform's gain, its last rendered image) and paints every row from the
 top: a ruler with time labels and keyframe ticks, the thumbnail strip, the waveform and the segment
-lane; over them the in/out band, the segments (in keyframe mode, a hatched lead-in shows where a cut
-really starts) and the playhead. A bar shows the segment's number, its label (elided) and its length,
-as far as there is room. Painting only reads what is already in memory.
+lane and the lane of moments; over them the in/out band, the segments (in keyframe mode, a hatched
+lead-in shows where a cut really starts), the moments (numbered by rank, the chosen one lit) and the
+playhead. A bar shows the segment's number, its label (elided) and its length, as far as there is room. Painting only reads what is already in memory.
 """
 
 from __future__ import annotations
@@ -54,6 +54,10 @@ COLORS = {
     "marks": QColor(102, 187, 106, 46),
     "mark_line": QColor("#66bb6a"),
     "playhead": QColor("#ff5252"),
+    "moments_lane": QColor("#1d1b24"),
+    "moment": QColor("#7e67b0"),
+    "moment_selected": QColor("#b39ddb"),
+    "moment_text": QColor("#15161a"),
 }
 
 
@@ -90,6 +94,8 @@ class TimelinePainter:
         self.waveform: Waveform | None = None
         self._wave_gain = 1.0
         self._wave_cache: tuple[tuple, QImage] | None = None
+        self.moments: list[tuple[float, float]] = []  # best first (the Moments panel's)
+        self.moment_selected: int | None = None
 
     # -- the pictures -------------------------------------------------------------------------------
 
@@ -127,9 +133,10 @@ class TimelinePainter:
             p.fillRect(geo.lane_rect(), COLORS["lane"])
             self._paint_marks(p, geo, h)
             self._paint_segments(p, geo, font)
+            self._paint_moments(p, geo, font)
             self._paint_playhead(p, geo, h)
         p.setPen(QPen(COLORS["background"], 1))
-        for y in (RULER_H, RULER_H + THUMBS_H, RULER_H + THUMBS_H + WAVE_H):
+        for y in (RULER_H, RULER_H + THUMBS_H, RULER_H + THUMBS_H + WAVE_H, geo.row_rect("moments").top()):
             p.drawLine(QPointF(0, y - 0.5), QPointF(w, y - 0.5))
 
     def _paint_ruler(self, p: QPainter, geo: TimelineGeometry, base: QFont) -> None:
@@ -256,6 +263,31 @@ class TimelinePainter:
                     p.setPen(COLORS["segment_text"])
                     p.drawText(bar.adjusted(6, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
                                text)
+
+    def _paint_moments(self, p: QPainter, geo: TimelineGeometry, base: QFont) -> None:
+        p.fillRect(geo.row_rect("moments"), COLORS["moments_lane"])
+        font = QFont(base)
+        font.setPixelSize(10)
+        p.setFont(font)
+        metrics = QFontMetricsF(font)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        order = [k for k in range(len(self.moments)) if k != self.moment_selected]
+        if self.moment_selected is not None and self.moment_selected < len(self.moments):
+            order.append(self.moment_selected)  # the chosen one drawn last: on top
+        for k in order:
+            start, end = self.moments[k]
+            bar = geo.moment_rect(start, end)
+            if bar.right() < 0 or bar.left() > geo.width:
+                continue
+            selected = k == self.moment_selected
+            p.setPen(QPen(QColor("#ffffff"), 1.5) if selected else Qt.PenStyle.NoPen)
+            p.setBrush(COLORS["moment_selected"] if selected else COLORS["moment"])
+            p.drawRoundedRect(bar, 3, 3)
+            rank = str(k + 1)
+            if metrics.horizontalAdvance(rank) + 8 <= bar.width():
+                p.setPen(COLORS["moment_text"])
+                p.drawText(bar.adjusted(4, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, rank)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
     def _paint_playhead(self, p: QPainter, geo: TimelineGeometry, h: int) -> None:
         x = round(geo.x_of(geo.model.playhead))

@@ -57,6 +57,7 @@ def csv_paths(mime: QMimeData) -> list[Path]:
 class TimelineWidget(QWidget):
     scrub = Signal(float, bool)  # time, final (mouse released)
     message = Signal(str)  # something the user should read (a dropped file that could not be used)
+    moment_clicked = Signal(int)  # a moment in the lane of moments was clicked: its index (0 the best)
 
     def __init__(self, model: TimelineModel, player: PlayerController | None = None,
                  undo_stack: QUndoStack | None = None, parent: QWidget | None = None):
@@ -97,10 +98,20 @@ class TimelineWidget(QWidget):
         self.painter.set_waveform(waveform)
         self.update()
 
+    def set_moments(self, spans, selected: int | None = None) -> None:
+        """The lane of moments: (start, end) each, best first, and the chosen one (lit)."""
+        self.painter.moments = [(float(a), float(b)) for a, b in spans]
+        self.painter.moment_selected = selected
+        self.update()
+
+    @property
+    def moments(self) -> list[tuple[float, float]]:
+        return list(self.painter.moments)
+
     # -- segment edits through the undo stack (keymap's SegmentEdits) -------------------------------
 
-    def add_segment(self, start: float, end: float) -> None:
-        self.undo_stack.push(AddSegment(self.model, start, end))
+    def add_segment(self, start: float, end: float, label: str = "") -> None:
+        self.undo_stack.push(AddSegment(self.model, start, end, label))
 
     def remove_segment(self, segment_id: int) -> None:
         self.undo_stack.push(RemoveSegment(self.model, segment_id))
@@ -169,6 +180,10 @@ class TimelineWidget(QWidget):
     def segment_rect(self, segment_id: int) -> QRectF:
         """The bar of a segment in its sub-row of the lane."""
         return self.measure().segment_rect(segment_id)
+
+    def moment_rect(self, index: int) -> QRectF:
+        """The bar of moment ``index`` in the lane of moments."""
+        return self.measure().moment_rect(*self.painter.moments[index])
 
     def bar_text(self, segment: Segment, number: int, width: float) -> str:
         """What a bar ``width`` px wide says: its number, its label and its length, as far as they fit."""
