@@ -40,6 +40,10 @@ SOURCES = {
     "mpeg4_avi": ("mpeg4.avi", media.make_video, {"codec": "mpeg4"}),
     "vp9_webm": ("vp9.webm", media.make_video, {"codec": "vp9"}),
     "vp9_mp4": ("vp9.mp4", media.make_video, {"codec": "vp9"}),
+    # libvpx's good-quality mode, as most VP9 files are made: hidden alt-ref frames in superframes
+    "vp9_altref": ("vp9_altref.webm", media.make_video, {"codec": "vp9", "options": {
+        "deadline": "good", "cpu-used": "8", "lag-in-frames": "16", "auto-alt-ref": "1", "crf": "32", "b": "0",
+        "keyint_min": "30"}}),
     # open GOPs: x264's recovery-point I pictures with leading B-frames (a B-pyramid: one of them is a
     # reference); x265's defaults (preset medium: CRA keyframes with RASL pictures, 4 B-frames in a
     # pyramid, weighted prediction), with a 2 s GOP so that a short file has some; the same in Main10
