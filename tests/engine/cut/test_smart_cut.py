@@ -14,6 +14,7 @@ CRA pictures at 2 s and 4 s with RASL pictures), h264 (closed GOPs every second)
 from __future__ import annotations
 
 import math
+import subprocess
 from fractions import Fraction
 
 import av
@@ -23,6 +24,7 @@ from engine.cut import h26x
 from engine.cut.request import Segment
 from tests import media
 from tests.engine.cut.smart_cut_oracles import (
+    FFMPEG,
     FPS,
     Judged,
     assert_report,
@@ -280,3 +282,20 @@ def test_a_cut_that_is_not_smart_says_why(export):
     report = ex.result.cut.to_dict()
     assert report["video"] == "encode" and report["reason"].startswith("no smart cut for mpeg4")
     assert report["reencode_head"] == pytest.approx(2.0, abs=1e-6)
+
+
+def test_vp9_the_wheel_cannot_encode_is_re_encoded_whole_and_says_why(export, tmp_path):
+    # PyAV's libvpx has no 10-bit VP9 encoder: a 10-bit source cannot be smart cut (made by the CLI's)
+    if FFMPEG is None:
+        pytest.skip("the ffmpeg CLI is not installed")
+    src = tmp_path / "vp9_10bit.webm"
+    subprocess.run([FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30:duration=2",
+                    "-c:v", "libvpx-vp9", "-pix_fmt", "yuv420p10le", "-deadline", "realtime", "-cpu-used", "8",
+                    "-g", "30", str(src)], check=True)
+    ex = export(src, start=F(1, 2), end=F(3, 2))
+    report = ex.result.cut.to_dict()
+    assert report == {"video": "encode", "reencode_head": 1.0, "reencode_tail": 0.0, "copy": 0.0,
+                      "reason": "no smart cut for vp9 in yuv420p10le: a precise cut re-encodes it whole"}
+    with av.open(str(ex.path)) as out:
+        assert sum(1 for _ in out.decode(video=0)) == 30
+    assert media.decode_errors(ex.path) == ""
