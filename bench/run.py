@@ -9,6 +9,7 @@ fastclip / ffmpeg (lower is better), against the target of the issue.
     python bench/run.py --quick          # 2-minute source, for smoke runs
     python bench/run.py --ten            # 10-minute source (a 2-minute loop; the cases cut at scaled times)
     python bench/run.py --only keyframe --rounds 9 --json results.json
+    python bench/run.py --smartcut       # then bench_smartcut.py: smart cut of open-GOP HEVC/H.264, VP9
 
 Not part of the test suite: a missed target does not fail the run (unless --strict).
 Exit status: 0 when every command ran, 1 when a command failed (or, with --strict, a
@@ -195,7 +196,11 @@ def engine_setting_mismatches() -> list[str]:
         from engine.cut import encoders, gif
     except Exception:  # noqa: BLE001 - the engine may be mid-edit; the bench still runs
         return []
-    pairs = [
+    import bench_smartcut
+
+    pairs = [(f"smart cut {name}", ours, getattr(encoders, name, None))
+             for name, ours in bench_smartcut.engine_settings().items()]
+    pairs += [
         ("X264_PRESET", PRECISE_X264_PRESET, getattr(encoders, "X264_PRESET", None)),
         ("X264_CRF", PRECISE_X264_CRF, getattr(encoders, "X264_CRF", None)),
         ("AAC_BITRATE", PRECISE_AUDIO_BITRATE, getattr(encoders, "AAC_BITRATE", None)),
@@ -407,6 +412,8 @@ def parse_args(argv: list[str] | None):
     parser.add_argument("--fastclip", metavar="CMD", help="command that runs the CLI (default: found automatically)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per process (default 1800)")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed or fastclip is missing")
+    parser.add_argument("--smartcut", action="store_true",
+                        help="then run bench_smartcut.py (its own sources and 3 rounds; minutes per case)")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.warmup < 0:
         parser.error("--rounds must be >= 1 and --warmup >= 0")
@@ -471,7 +478,13 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
         log(f"results written to {args.json}")
 
-    if any(r["status"] in ("failed", "ffmpeg failed") for r in results):
+    smartcut = 0
+    if args.smartcut:
+        import bench_smartcut
+
+        more = ["--json", str(args.json.with_name(args.json.stem + "_smartcut.json"))] if args.json else []
+        smartcut = bench_smartcut.main([*(["--fastclip", args.fastclip] if args.fastclip else []), *more])
+    if smartcut or any(r["status"] in ("failed", "ffmpeg failed") for r in results):
         return 1
     if args.strict and any(r["status"] != "yes" for r in results):
         return 1
