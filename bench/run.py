@@ -9,7 +9,7 @@ fastclip / ffmpeg (lower is better), against the target of the issue.
     python bench/run.py --quick          # 2-minute source, for smoke runs
     python bench/run.py --ten            # 10-minute source (a 2-minute loop; the cases cut at scaled times)
     python bench/run.py --only keyframe --rounds 9 --json results.json
-    python bench/run.py --smartcut       # then bench_smartcut.py: smart cut of open-GOP HEVC/H.264, VP9
+    python bench/run.py smartcut [--only hevc --rounds 3]   # smart cut of open GOPs, VP9 (bench_smartcut.py)
 
 Not part of the test suite: a missed target does not fail the run (unless --strict).
 Exit status: 0 when every command ran, 1 when a command failed (or, with --strict, a
@@ -412,8 +412,6 @@ def parse_args(argv: list[str] | None):
     parser.add_argument("--fastclip", metavar="CMD", help="command that runs the CLI (default: found automatically)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per process (default 1800)")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed or fastclip is missing")
-    parser.add_argument("--smartcut", action="store_true",
-                        help="then run bench_smartcut.py (its own sources and 3 rounds; minutes per case)")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.warmup < 0:
         parser.error("--rounds must be >= 1 and --warmup >= 0")
@@ -421,6 +419,11 @@ def parse_args(argv: list[str] | None):
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["smartcut"]:  # (its own sources, sides and report: bench_smartcut.py)
+        import bench_smartcut
+
+        return bench_smartcut.main(argv[1:])
     args = parse_args(argv)
     ffmpeg = media.find_ffmpeg()
     if not ffmpeg:
@@ -478,13 +481,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
         log(f"results written to {args.json}")
 
-    smartcut = 0
-    if args.smartcut:
-        import bench_smartcut
-
-        more = ["--json", str(args.json.with_name(args.json.stem + "_smartcut.json"))] if args.json else []
-        smartcut = bench_smartcut.main([*(["--fastclip", args.fastclip] if args.fastclip else []), *more])
-    if smartcut or any(r["status"] in ("failed", "ffmpeg failed") for r in results):
+    if any(r["status"] in ("failed", "ffmpeg failed") for r in results):
         return 1
     if args.strict and any(r["status"] != "yes" for r in results):
         return 1
