@@ -10,6 +10,7 @@ fastclip / ffmpeg (lower is better), against the target of the issue.
     python bench/run.py --ten            # 10-minute source (a 2-minute loop; the cases cut at scaled times)
     python bench/run.py --only keyframe --rounds 9 --json results.json
     python bench/run.py cluster [--clips 40 --rounds 2]   # a batch on a Dask cluster: 1 worker vs 2 (bench_cluster.py)
+    python bench/run.py smartcut [--only hevc --rounds 3]   # smart cut of open GOPs, VP9 (bench_smartcut.py)
 
 Not part of the test suite: a missed target does not fail the run (unless --strict).
 Exit status: 0 when every command ran, 1 when a command failed (or, with --strict, a
@@ -196,7 +197,11 @@ def engine_setting_mismatches() -> list[str]:
         from engine.cut import encoders, gif
     except Exception:  # noqa: BLE001 - the engine may be mid-edit; the bench still runs
         return []
-    pairs = [
+    import bench_smartcut
+
+    pairs = [(f"smart cut {name}", ours, getattr(encoders, name, None))
+             for name, ours in bench_smartcut.engine_settings().items()]
+    pairs += [
         ("X264_PRESET", PRECISE_X264_PRESET, getattr(encoders, "X264_PRESET", None)),
         ("X264_CRF", PRECISE_X264_CRF, getattr(encoders, "X264_CRF", None)),
         ("AAC_BITRATE", PRECISE_AUDIO_BITRATE, getattr(encoders, "AAC_BITRATE", None)),
@@ -420,6 +425,10 @@ def main(argv: list[str] | None = None) -> int:
         import bench_cluster
 
         return bench_cluster.main(argv[1:])
+    if argv[:1] == ["smartcut"]:  # (its own sources, sides and report: bench_smartcut.py)
+        import bench_smartcut
+
+        return bench_smartcut.main(argv[1:])
     args = parse_args(argv)
     ffmpeg = media.find_ffmpeg()
     if not ffmpeg:

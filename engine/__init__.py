@@ -47,6 +47,7 @@ _FRONT_DOOR = {
     # cut
     **dict.fromkeys(("ClipRequest", "Segment", "ValidClip", "CaptionsRequest", "validate", "validate_captions",
                      "default_format", "picture_size", "MODES"), "engine.cut.request"),
+    **dict.fromkeys(("CutPreview", "preview_cut", "preview_clip"), "engine.cut.preview"),
     # captions
     **dict.fromkeys(("CaptionStyle", "EFFECTS", "BUNDLED_FONTS", "Word", "paginate", "render_caption",
                      "style_from_dict"), "engine.captions"),

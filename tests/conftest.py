@@ -32,6 +32,8 @@ FPS = Fraction(30)
 GOP = 30  # frames: a keyframe at every whole second
 SUBRIP_CUES = [(0.5, 1.25, "Hello, world"), (2.0, 3.5, "Two\nlines")]
 
+X265_DEFAULTS_2S = "keyint=60:min-keyint=60:log-level=error"  # x265's defaults but for the GOP length
+
 # key -> (file name, maker, keyword arguments). Everything is 4 s at 30 fps with a keyframe at every whole
 # second and two B-frames (where the codec has them) unless it says otherwise.
 SOURCES = {
@@ -41,6 +43,22 @@ SOURCES = {
     "rotated": ("rotated.mp4", media.make_video, {"rotation": 90}),
     "mpeg4_avi": ("mpeg4.avi", media.make_video, {"codec": "mpeg4"}),
     "vp9_webm": ("vp9.webm", media.make_video, {"codec": "vp9"}),
+    "vp9_mp4": ("vp9.mp4", media.make_video, {"codec": "vp9"}),
+    # libvpx's good-quality mode, as most VP9 files are made: hidden alt-ref frames in superframes
+    "vp9_altref": ("vp9_altref.webm", media.make_video, {"codec": "vp9", "options": {
+        "deadline": "good", "cpu-used": "8", "lag-in-frames": "16", "auto-alt-ref": "1", "crf": "32", "b": "0",
+        "keyint_min": "30"}}),
+    # open GOPs: x264's recovery-point I pictures with leading B-frames (a B-pyramid: one of them is a
+    # reference); x265's defaults (preset medium: CRA keyframes with RASL pictures, 4 B-frames in a
+    # pyramid, weighted prediction), with a 2 s GOP so that a short file has some; the same in Main10
+    # with colour tags
+    "h264_open": ("h264_open.mp4", media.make_video, {"options": {"preset": "veryfast", "x264-params": (
+        "keyint=30:min-keyint=30:scenecut=0:open-gop=1:bframes=3:b-pyramid=normal:b-adapt=0")}}),
+    "hevc_open": ("hevc_open.mp4", media.make_video, {"codec": "hevc", "duration": 5.0, "gop": 60,
+                                                      "options": {"x265-params": X265_DEFAULTS_2S}}),
+    "hevc_main10": ("hevc_main10.mp4", media.make_video, {
+        "codec": "hevc", "duration": 5.0, "gop": 60, "pix_fmt": "yuv420p10le",
+        "options": {"x265-params": X265_DEFAULTS_2S + ":colorprim=bt709:transfer=bt709:colormatrix=bt709"}}),
     "subrip_mkv": ("subrip.mkv", media.make_video, {"subtitles": [("subrip", SUBRIP_CUES)]}),
     "720p": ("720p.mp4", media.make_video, {"width": 1280, "height": 720, "duration": 1.0}),
     "1080p": ("1080p.mp4", media.make_video, {"width": 1920, "height": 1080, "duration": 1.0}),

@@ -97,6 +97,7 @@ def make_video(
     vfr: bool = False,
     subtitles=(),
     pix_fmt: str = "yuv420p",
+    options: dict | None = None,
 ) -> Path:
     """Write a video whose frame k shows k as a barcode, with a click at every whole second.
 
@@ -105,6 +106,8 @@ def make_video(
     `rotation` is the counter-clockwise display rotation stored in the stream's display matrix.
     `vfr=True` gives frame k the time `vfr_timestamps(duration, fps)[k]` instead of k / fps.
     `subtitles` is a sequence of (codec, [(start_s, end_s, text), ...]), one subtitle track each.
+    `options` replaces the encoder options of the fixed closed GOPs above (say, x265's defaults with
+    open GOPs: {"x265-params": "keyint=60:min-keyint=60"}); `gop` then only sets the codec's gop_size.
 
     FLV and AVI cannot store negative timestamps, so their muxers shift the whole file by the B-frame
     (or AAC priming) delay: frame 0 and the first click then sit at that offset, still in sync.
@@ -124,6 +127,8 @@ def make_video(
         video.time_base = time_base
         video.codec_context.time_base = time_base
         _configure_video_encoder(video, codec, gop, bframes)
+        if options is not None:
+            video.options = dict(options)
         if rotation is not None:
             video.set_display_rotation(rotation)
 

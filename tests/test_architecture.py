@@ -215,6 +215,7 @@ DEFERRED_IMPORTS = {
     ("engine.captions.source_frame", "av"): "PyAV only when a caption preview reads a frame",
     ("engine.cut.audio_track", "numpy"): "numpy (~170 ms) only at a window's two cut points",
     ("engine.cut.export", "engine.captions.burn_in"): "captions' Pillow/fontTools only when burning in",
+    ("engine.cut.quality", "numpy"): "numpy (~170 ms) only for a smart cut's boundary frames",
     ("engine.jobs.planner", "engine.captions.custom"): "preset lookup (~90 ms) only for captions jobs",
     ("engine.jobs.planner", "engine.transcript.speech_model"): "faster-whisper (~200 ms) only for transcripts",
     ("engine.jobs.planner", "engine.transcript.cached"): "the transcript package (~85 ms) only when a batch "

@@ -20,7 +20,7 @@ import av
 
 from ..atomic import atomic_output
 from ..errors import ProcessingFailed, UnsupportedMedia
-from ..formats import AUDIO_FORMATS, MP4_VIDEO_COPY, OUTPUT_FORMATS, quality_name
+from ..formats import AUDIO_FORMATS, OUTPUT_FORMATS, quality_name
 from ..media.info import MediaInfo
 from ..media.probe import Inputs
 from ..progress import Progress
@@ -28,13 +28,22 @@ from ..timeline import Window
 from . import audio_track, subtitle_track, video_track
 from .encoders import add_audio_stream, add_h264_stream
 from .gif import GifWriter, gif_settings
-from .plan import SegmentPlan, plan_keyframe, plan_precise
+from .plan import SegmentPlan, shown_frames
+from .report import CutReport, cut_report
 from .request import ValidClip, output_size
-from .scan import scan_range
+from .route import (
+    VideoRoute,
+    plan_segment,
+    reason_for,
+    segment_ticks,
+    timeline_origin,
+    video_kind,
+    video_route,
+)
+from .scan import RangeScan, scan_range
+from .splice import Splicer
 
 MP4_AUDIO_COPY = frozenset({"aac", "mp3", "ac3", "eac3", "alac", "flac", "opus"})
-SMART_CUT_CODECS = frozenset({"h264", "hevc"})
-SMART_CUT_PIX_FMTS = frozenset({"yuv420p", "yuvj420p"})
 # An output this much shorter than its windows means the source ran out of data.
 _SHORTFALL = 1.0
 
@@ -52,6 +61,7 @@ class ClipResult:
     segments: tuple[tuple[Fraction, Fraction], ...]  # the source spans really used
     video: str  # how the video was made: "copy", "smart", "encode" or ""
     captioned: bool = False  # captions were burned into the picture
+    cut: CutReport | None = None  # how, in numbers: seconds re-encoded and copied, boundary PSNR
 
     @property
     def aspect_ratio(self) -> str:
@@ -105,43 +115,36 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs, cap
     fmt = OUTPUT_FORMATS[clip.format]
     # Request times count from the first sample or frame of the file (an MP3's
     # stream starts at 25 ms, a TS-born MP4's later still): the timeline users see.
-    origin = _origin(info)
+    origin = timeline_origin(info)
     segments = tuple((s + origin, e + origin) for s, e in segments)
     yield Progress("processing", 0, 1, "analyzing")
-    video_kind = ""
+    video_kind_ = ""
     plans: list[SegmentPlan] = []
-    tb = None
+    scans: list[RangeScan] = []
+    tb = route = splicer = vin = vstream = None
+    extradata = None
     if fmt.has_video:
         vin = inputs.get("video")
         vstream = vin.streams[info.video.index]
         tb = Fraction(vstream.time_base)
-        reencode = _needs_reencode(info, clip)
-        smart = clip.mode == "precise" and not reencode and _smart_cut_ok(info)
-        delay = 0
-        for s, e in segments:
-            # keyframe mode needs only the keyframe at or before the start
-            scan_end = int(s / tb) + 1 if clip.mode == "keyframe" else _pts_ceil(e, tb)
-            scan = scan_range(vin, vstream, int(s / tb), scan_end)
-            delay = max(delay, scan.reorder_delay)
-            if clip.mode == "keyframe":
-                p = plan_keyframe(scan.gops, int(s / tb), _pts_ceil(e, tb))
-                if reencode:
-                    p = SegmentPlan(p.start, p.end, tuple(
-                        type(st)("encode", st.start, st.end, st.decode_from) for st in p.steps))
-            else:
-                p = plan_precise(scan.gops, _pts_floor(s, tb), _pts_ceil(e, tb), smart=smart)
-            plans.append(p)
+        route = video_route(info, fmt=clip.format, mode=clip.mode, height=clip.height,
+                            captions=clip.captions is not None)
+        ticks = [segment_ticks(s, e, tb, clip.mode) for s, e in segments]
+        scans = [scan_range(vin, vstream, a, b) for a, b in ticks]
+        plans = [plan_segment(sc.packets, a, b, route) for sc, (a, b) in zip(scans, ticks)]
+        if not route.reencode and video_kind(route, plans) != "encode":
+            splicer, extradata, route = _splice(vstream, info, plans, route)
+            if splicer is None:  # the bitstream cannot be joined: the span is re-encoded whole
+                plans = [plan_segment(sc.packets, a, b, route) for sc, (a, b) in zip(scans, ticks)]
         windows = _windows([(p.start * tb, p.end * tb) for p in plans])
-        video_kind = "encode" if reencode or clip.format == "gif" else (
-            "copy" if all(st.kind == "copy" for p in plans for st in p.steps) else
-            "smart" if smart else "encode")
+        video_kind_ = video_kind(route, plans)
     else:
         windows = _windows(segments)
     total = sum((w.duration for w in windows), Fraction(0))
 
     width, height = output_size(info, clip) if fmt.has_video else (0, 0)
     overlay = None
-    if clip.captions is not None and video_kind == "encode" and clip.format == "mp4":
+    if clip.captions is not None and video_kind_ == "encode" and clip.format == "mp4":
         from ..captions.burn_in import (
             prepare_overlay,  # (only for captions: ~150 ms of a plain cut)
         )
@@ -152,14 +155,16 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs, cap
     with atomic_output(out_path) as tmp:
         with av.open(str(tmp), "w", format=fmt.muxer) as out:
             sources = []
+            psnr: list[float] = []
             if fmt.has_video:
-                placed = [video_track.PlacedSegment(p, int(round(w.offset / tb))) for p, w in zip(plans, windows)]
+                placed = [video_track.PlacedSegment(p, int(round(w.offset / tb)), tuple(_shown(sc)))
+                          for p, w, sc in zip(plans, windows, scans)]
                 if clip.format == "gif":
                     settings = gif_settings(*info.display_size, info.video.frame_rate or Fraction(30), clip.height)
                     sink = GifWriter(out, settings)
                     width, height = settings.width, settings.height
                     sources.append(video_track.reencode_packets(vin, vstream, placed, _GifAdapter(sink, total)))
-                elif video_kind == "encode":
+                elif video_kind_ == "encode":
                     ostream = add_h264_stream(out, width=width, height=height,
                                               rate=info.video.frame_rate, time_base=tb)
                     _rotate(ostream, info)
@@ -175,8 +180,11 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs, cap
                     ostream = out.add_stream_from_template(vstream)
                     _fix_tag(ostream, vstream)
                     _rotate(ostream, info)
-                    sources.append(video_track.remux_packets(vin, vstream, ostream, placed,
-                                                             reorder_delay=delay))
+                    if extradata is not None:
+                        ostream.codec_context.extradata = extradata
+                    sources.append(video_track.remux_packets(
+                        vin, vstream, ostream, placed, splicer=splicer,
+                        frame_duration=_frame_duration(scans, info, tb), psnr=psnr))
             if info.has_audio and (clip.format in AUDIO_FORMATS or clip.format == "mp4"):
                 ain = inputs.get("audio")
                 astream = ain.streams[info.audio.index]
@@ -232,8 +240,9 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs, cap
         width=width,
         height=height,
         segments=tuple((w.start - origin, w.end - origin) for w in windows),
-        video=video_kind,
+        video=video_kind_,
         captioned=overlay is not None,
+        cut=cut_report(video_kind_, plans, tb, reason=reason_for(route, video_kind_) if route else "", psnr=psnr),
     )
 
 
@@ -285,12 +294,6 @@ class _GifAdapter:
         return self.writer.flush(self.end)
 
 
-def _origin(info: MediaInfo) -> Fraction:
-    starts = [s.start_time for s in (info.video, info.audio) if s is not None]
-    # an encoder's priming before 0 (AAC in MP4) is not where the timeline starts
-    return max(Fraction(0), min(starts)) if starts else Fraction(0)
-
-
 def _timed(source, order: int):
     """(seconds, source, n, float time base, packet) for merging sources by time.
 
@@ -320,28 +323,30 @@ def _windows(spans) -> list[Window]:
     return out
 
 
-# Seconds from a UI are floats: a time meant to be on a frame's boundary comes a few 1e-16 s
-# either side of it (4.266666666666667 for frame 128 at 30 fps). A nanosecond is far below any
-# time base's tick, so a time that close to a tick is that tick.
-FLOAT_NOISE = Fraction(1, 10**9)
+def _splice(vstream, info: MediaInfo, plans: list[SegmentPlan], route: VideoRoute):
+    """The splicer of a copy or smart cut and the output's extradata (None: the source's); when the
+    source's bitstream cannot be joined, (None, None, a route that re-encodes the span whole)."""
+    encodes = any(st.kind == "encode" for p in plans for st in p.steps)
+    from_i = info.video.codec == "h264" and any(st.kind == "copy" and not st.idr for p in plans for st in p.steps)
+    try:
+        splicer = Splicer(vstream.codec_context, Fraction(vstream.time_base), info.video.frame_rate)
+        return splicer, splicer.prepare(encodes=encodes, copies_from_i=from_i), route
+    except (ValueError, NotImplementedError) as e:
+        reason = f"the {info.video.codec} bitstream cannot be cut without re-encoding ({e})"
+        return None, None, VideoRoute(route.mode, route.mode == "keyframe", False, reason)
 
 
-def _pts_floor(t: Fraction, tb: Fraction) -> int:
-    return math.floor((t + FLOAT_NOISE) / tb)
+def _shown(scan: RangeScan) -> list[int]:
+    return shown_frames(scan.packets)
 
 
-def _pts_ceil(t: Fraction, tb: Fraction) -> int:
-    return math.ceil((t - FLOAT_NOISE) / tb)
-
-
-def _needs_reencode(info: MediaInfo, clip: ValidClip) -> bool:
-    return (clip.height is not None or clip.captions is not None
-            or info.video.codec not in MP4_VIDEO_COPY)
-
-
-def _smart_cut_ok(info: MediaInfo) -> bool:
-    v = info.video
-    return v.codec in SMART_CUT_CODECS and (v.pix_fmt or "") in SMART_CUT_PIX_FMTS
+def _frame_duration(scans: list[RangeScan], info: MediaInfo, tb: Fraction) -> int:
+    """A frame's duration in ticks: the scan's typical packet duration, else from the frame rate."""
+    for sc in scans:
+        if sc.frame_duration:
+            return sc.frame_duration
+    rate = info.video.frame_rate or Fraction(30)
+    return max(1, round(1 / (rate * tb)))
 
 
 def _quality_name(clip: ValidClip, height: int) -> str:

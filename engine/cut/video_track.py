@@ -1,12 +1,14 @@
 """The video executor: turns segment plans into output packets.
 
 Two shapes of work:
-- ``remux_packets``: the output stream is the source's codec. Copy steps pass
-  packets through retimed; encode steps (the boundary GOPs of a smart cut)
-  decode and re-encode with a fresh encoder each, whose Annex B packets are
-  rewritten to the source's NAL framing.
-- ``decoded_frames``: the whole span is decoded and handed to a frame sink
-  (an H.264 encoder with scaling, or the GIF writer).
+- ``remux_packets``: the output stream is the source's codec. Copy steps pass the source's
+  packets through, retimed (``splice.py`` rewrites the few a new sequence starts with); encode
+  steps (the ends of a smart cut) decode and re-encode with a fresh boundary encoder each, whose
+  packets ``splice.py`` turns into samples of the source's track. Every output DTS is planned up
+  front for the whole output (:func:`plan.output_dts`), and the boundary frames of each
+  re-encoded end are measured against the source (``quality.py``).
+- ``reencode_packets``: the whole span is decoded and handed to a frame sink (an H.264 encoder
+  with scaling, or the GIF writer).
 Every function is a generator; closing it stops the work cleanly.
 """
 
@@ -18,23 +20,27 @@ from fractions import Fraction
 
 import av
 
-from . import h26x
-from .encoders import boundary_encoder
-from .plan import SegmentPlan, Step
+from ..errors import ProcessingFailed
+from .plan import Copy, Encode, SegmentPlan, decode_order, output_dts
+from .quality import BoundaryCheck
 from .scan import seek_keyframe
+from .splice import Splicer
 
 
 @dataclass(frozen=True, slots=True)
 class PlacedSegment:
-    """A segment plan and where its first frame lands on the output (in the stream's time base)."""
+    """A segment plan, where its first frame lands on the output (in the stream's time base), and
+    the frames the source shows around it (sorted PTS: what its re-encoded steps will show)."""
 
     plan: SegmentPlan
     offset: int
+    shown: tuple[int, ...] = ()
 
 
-def decoded_frames(container, stream, step: Step) -> Iterator[av.VideoFrame]:
+def decoded_frames(container, stream, step) -> Iterator[av.VideoFrame]:
     """The decoded frames shown in [step.start, step.end), decoding from step.decode_from."""
     seek_keyframe(container, stream, step.decode_from)
+    stream.codec_context.flush_buffers()
     for packet in container.demux(stream):
         for frame in packet.decode():
             if frame.pts is None:
@@ -45,109 +51,115 @@ def decoded_frames(container, stream, step: Step) -> Iterator[av.VideoFrame]:
                 yield frame
 
 
-def remux_packets(container, stream, out_stream, segments: list[PlacedSegment], *,
-                  reorder_delay: int, rotation: int = 0) -> Iterator[av.Packet]:
-    """Copy and smart-cut steps for every segment, as packets for ``out_stream``."""
-    codec = stream.codec_context.name
-    extradata = bytes(stream.codec_context.extradata or b"")
-    framing = None  # NAL length size of the source's packets; 0 for Annex B
-    if codec in ("h264", "hevc") and extradata:
-        config = h26x.parse_extradata(codec, extradata)
-        framing = 0 if config.annexb else config.length_size
+class _Timeline:
+    """The output's DTS, planned up front: the k-th video packet gets the k-th DTS."""
+
+    def __init__(self, segments: list[PlacedSegment]):
+        self.pts: list[int] = []
+        for seg in segments:
+            shift = seg.offset - seg.plan.start
+            self.pts += [t + shift for t in decode_order(seg.plan, seg.shown)]
+        self.dts = output_dts(self.pts)
+        self.k = 0
+
+    def next(self, pts: int) -> int:
+        k = self.k
+        if k >= len(self.pts) or self.pts[k] != pts:
+            raise ProcessingFailed("the video around a cut could not be read as it was scanned "
+                                   "(a frame is missing or extra): the source may be damaged")
+        self.k += 1
+        return self.dts[k]
+
+
+def remux_packets(container, stream, out_stream, segments: list[PlacedSegment], *, splicer: Splicer,
+                  frame_duration: int, psnr: list[float]) -> Iterator[av.Packet]:
+    """Copy and smart-cut steps for every segment, as packets for ``out_stream``; the boundary
+    frames' PSNR of each re-encoded end goes into ``psnr``."""
     tb = Fraction(stream.time_base)
-    last_dts = None
-    after_encode = False
+    timeline = _Timeline(segments)
+    first_step = True
     for seg in segments:
         shift = seg.offset - seg.plan.start
+        seg_end = seg.plan.end + shift  # a frame cut short by the segment's end is shown until then
         for step in seg.plan.steps:
-            if step.kind == "copy":
-                source = _copied(container, stream, step, reorder_delay)
+            if isinstance(step, Copy):
+                source = _copied(container, stream, step, splicer, new_sequence=not first_step)
             else:
-                source = _encoded(container, stream, step, framing, reorder_delay)
-            first = True
-            for packet, pts, dts in source:
+                source = _encoded(container, stream, step, splicer, frame_duration, psnr)
+            first_step = False
+            for packet, pts in source:
                 pts += shift
-                dts += shift
-                if last_dts is not None and dts <= last_dts:
-                    dts = min(last_dts + 1, pts)
-                last_dts = dts
-                if first and step.kind == "copy" and after_encode and framing is not None:
-                    packet = _with_parameter_sets(packet, codec, extradata)
-                first = False
                 packet.stream = out_stream
                 packet.time_base = tb
-                packet.pts, packet.dts = pts, dts
+                packet.pts, packet.dts = pts, timeline.next(pts)
+                packet.duration = max(1, min(packet.duration or frame_duration, seg_end - pts))
                 yield packet
-            after_encode = step.kind == "encode"
 
 
-def _copied(container, stream, step: Step, delay: int):
-    """Packets from the keyframe at step.decode_from, in decode order, until one is shown at step.end or later."""
-    seek_keyframe(container, stream, step.decode_from)
+def _copied(container, stream, step: Copy, splicer: Splicer, *, new_sequence: bool):
+    """The step's packets (decode order, from its RAP), some rewritten to start a new sequence."""
+    rewrite = _or_failed(lambda: splicer.copy(rap_is_idr=step.idr, radl=step.radl, new_sequence=new_sequence))
+    seek_keyframe(container, stream, step.rap)
+    want = set(step.packets)
+    left = len(want)
     started = False
-    pending = []  # packets whose DTS the demuxer does not know yet (Matroska, just after a seek)
     for packet in container.demux(stream):
         pts = packet.pts if packet.pts is not None else packet.dts
-        if pts is None:
+        if pts is None or not packet.size:
             continue
         if not started:
-            if not (packet.is_keyframe and pts >= step.decode_from):
+            if pts != step.rap:
                 continue
             started = True
-        if pts >= step.end:
-            break
-        if pts < step.start:
-            continue  # a leading frame of an open GOP: shown before the cut
-        if packet.dts is None:
-            pending.append((packet, pts))
-            continue
-        if pending:
-            yield from _backfill_dts(pending, packet.dts, packet.duration or 1)
-            pending = []
-        yield packet, pts, packet.dts
-    if pending:
-        # no DTS came at all: decode order follows the sorted PTS, ``delay`` behind
-        shown = sorted(pts for _, pts in pending)
-        for (packet, pts), t in zip(pending, shown):
-            yield packet, pts, t - delay
+        if pts not in want:
+            continue  # a leading picture of the RAP that needs the GOP before it
+        if rewrite is not None:
+            data = _or_failed(lambda p=packet: rewrite.packet(bytes(p)))
+            if data is not None:
+                packet = _with_payload(packet, data)
+        yield packet, pts
+        left -= 1
+        if left == 0:
+            return
+    raise ProcessingFailed(f"{left} packets to copy were not found again in the source")
 
 
-def _backfill_dts(pending, dts: int, step: int):
-    """DTS for the packets before the first one that has a DTS, one ``step`` apart up to it."""
-    n = len(pending)
-    for j, (packet, pts) in enumerate(pending):
-        yield packet, pts, min(pts, dts - (n - j) * step)
-
-
-def _encoded(container, stream, step: Step, framing: int | None, delay: int):
-    """Re-encode the frames of one step with a fresh boundary encoder."""
-    cc = stream.codec_context
-    enc = boundary_encoder(
-        cc.name, width=cc.width, height=cc.height, pix_fmt=cc.pix_fmt,
-        time_base=Fraction(stream.time_base), rate=stream.average_rate, profile=stream.profile,
-    )
+def _encoded(container, stream, step: Encode, splicer: Splicer, frame_duration: int, psnr: list[float]):
+    """Re-encode the frames of one step with a fresh boundary encoder; its packets as output samples."""
+    enc = _or_failed(splicer.encoder)
+    check = BoundaryCheck(splicer.codec, bytes(enc.extradata or b""))
 
     def out(packets):
         for p in packets:
-            data = bytes(p)
-            if framing:
-                data = h26x.annexb_to_length_prefixed(data, framing)
-            q = av.Packet(data)
+            if not p.size:
+                continue
+            check.encoded(p)
+            q = av.Packet(_or_failed(lambda p=p: splicer.encoded(bytes(p))))
             q.is_keyframe = p.is_keyframe
-            q.duration = p.duration
-            yield q, p.pts, p.pts - delay
+            q.duration = p.duration or frame_duration
+            yield q, p.pts
 
     for frame in decoded_frames(container, stream, step):
         frame.pict_type = av.video.frame.PictureType.NONE
+        check.source(frame)
         yield from out(enc.encode(frame))
     yield from out(enc.encode(None))
+    psnr.extend(check.finish())
 
 
-def _with_parameter_sets(packet: av.Packet, codec: str, extradata: bytes) -> av.Packet:
-    q = av.Packet(h26x.with_parameter_sets(codec, bytes(packet), extradata))
+def _with_payload(packet: av.Packet, data: bytes) -> av.Packet:
+    q = av.Packet(data)
     q.is_keyframe = packet.is_keyframe
     q.duration = packet.duration
     return q
+
+
+def _or_failed(fn):
+    """``fn()``, with a bitstream the rewriters cannot handle turned into the engine's error."""
+    try:
+        return fn()
+    except (ValueError, NotImplementedError) as e:
+        raise ProcessingFailed(f"the smart cut could not join the re-encoded and copied video: {e}") from None
 
 
 def reencode_packets(container, stream, segments: list[PlacedSegment], sink) -> Iterator[av.Packet]:

@@ -5,7 +5,9 @@ A clip job has the fields of ``GET /v1/clip/{job_id}`` at the top level (``job_i
 ``progress``, ``status_message``, ``file_name``, ``format``, ``quality``, ``aspect_ratio``,
 ``saved_to_library``, ``clip_id``, ``download_url``); a captions job those of
 ``GET /v1/captions/{job_id}`` (``captioned``, ``clip_id``, ``download_url``, ...); our extras (the
-``path``, the real ``start``, ``segments``, ``duration``, ``kind``, ``error``) go beside them.
+``path``, the real ``start``, ``segments``, ``duration``, ``kind``, ``error``) go beside them, and
+so does ``cut``, the cut report: how the output's video was made (``video``: copy, smart or
+encode; seconds re-encoded at the head and tail and copied; a smart cut's boundary PSNR).
 An analyze job shows its moments as the API's ``segments``; an auto job its clips as ``clips``.
 ``download_url`` is the output's ``file://`` URL here (the local API serves its own).
 """
@@ -128,7 +130,7 @@ def _output_json(job: Job, fields: tuple[str, ...], path: str | None) -> dict:
     d["path"] = out
     d["file_id"] = job.file_id
     if done:
-        for k in ("start", "segments", "expires_at"):
+        for k in ("start", "segments", "expires_at", "cut"):
             d[k] = r.get(k)
     if job.error is not None:
         d["error"] = job.error

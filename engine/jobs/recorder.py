@@ -84,7 +84,7 @@ class Recorder:
                 if job.kind == "import":
                     ended = self._imported(job, value)
                 elif job.kind in MAKES_A_CLIP:
-                    extra = {k: value[k] for k in ("start", "segments", "width", "height", "video") if k in value}
+                    extra = {k: value[k] for k in ("start", "segments", "width", "height", "video", "cut") if k in value}
                     source_file_id = job.file_id
                     ended, _ = lib.complete_clip_job(
                         job.job_id, source_file_id=source_file_id, path=value["path"], format=value["format"],

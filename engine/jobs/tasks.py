@@ -330,7 +330,8 @@ def _export(sources: Sources, key: str, path: str, info, clip, spec: dict, repor
             "quality": result.quality, "duration": _seconds(result.duration), "start": _seconds(result.start),
             "segments": [[_seconds(s), _seconds(e)] for s, e in result.segments],
             "width": result.width, "height": result.height, "aspect_ratio": result.aspect_ratio,
-            "video": result.video, "captioned": clip.captions is not None}
+            "video": result.video, "captioned": clip.captions is not None,
+            "cut": result.cut.to_dict() if result.cut is not None else None}
 
 
 def _library_presets(library_path: str | None):

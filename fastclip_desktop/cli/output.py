@@ -109,8 +109,27 @@ def job_line(job) -> str:
     if job.kind == "auto":
         failed = f", {len(r['failed_segments'])} failed" if r.get("failed_segments") else ""
         return f"{job.job_id}  auto-clip: {len(r.get('clips') or ())} clips{failed}"
+    cut = cut_text(r.get("cut"))
     return (f"{job_path(job)}  ({r.get('duration') or 0:.3f} s from {r.get('start') or 0:.3f} s, "
-            f"{r.get('format')}{quality})")
+            f"{r.get('format')}{quality}{'; ' + cut if cut else ''})")
+
+
+def cut_text(cut: dict | None) -> str:
+    """The cut report (``engine.cut.report``) in words: how the video was made, what it cost and, for
+    a smart cut, how close its re-encoded ends are to the source."""
+    if not cut or not cut.get("video"):
+        return ""
+    if cut["video"] == "copy":
+        return f"video copied ({cut['copy']:.3f} s)"
+    if cut["video"] == "encode":
+        why = f": {cut['reason']}" if cut.get("reason") else ""
+        return f"video re-encoded whole{why}"
+    text = (f"smart cut: re-encoded {cut['reencode_head']:.3f} s at the start and {cut['reencode_tail']:.3f} s "
+            f"at the end, copied {cut['copy']:.3f} s")
+    psnr = cut.get("boundary_psnr")
+    if psnr is not None:
+        text += f", boundary frames {psnr if isinstance(psnr, str) else f'{psnr:.1f}'} dB PSNR"
+    return text
 
 
 def job_json(job) -> dict:
@@ -167,7 +186,9 @@ def show(d: dict, as_json: bool) -> int:
         emit(d)
     else:
         for k, v in d.items():
-            if k != "streams":
+            if k == "cut" and v:
+                print(f"cut: {cut_text(v)}")
+            elif k != "streams":
                 print(f"{k}: {v}")
     return EXIT_OK
 

@@ -176,6 +176,76 @@ def with_parameter_sets(codec: str, data: bytes, extradata: bytes) -> bytes:
     return join_length_prefixed(nals, length_size)
 
 
+# -- records with more parameter sets ------------------------------------------
+
+
+def avcc_with(avcc: bytes, extra: list[bytes], replace: dict[bytes, bytes] | None = None) -> bytes:
+    """The source's ``avcC`` with more SPS/PPS, and some of its own replaced (``old -> new``).
+
+    The header (profile, level, NAL length size) and any High-profile fields after the PPS stay
+    the source's: the re-encoder is set up to stay within them.
+    """
+    data = bytes(avcc)
+    if is_annexb(data) or len(data) < 7:
+        raise ValueError("not an avcC record")
+    replace = replace or {}
+    reader = _Reader(data, 5)
+    sps = reader.nals(reader.u8() & 0x1F, "SPS")
+    pps = reader.nals(reader.u8(), "PPS")
+    tail = data[reader.pos:]
+    sps = [replace.get(n, n) for n in sps] + [n for n in extra if nal_type(H264, n) == H264_SPS]
+    pps = [replace.get(n, n) for n in pps] + [n for n in extra if nal_type(H264, n) == H264_PPS]
+    if len(sps) > 31:
+        raise ValueError("too many SPS for one avcC")
+    out = bytearray(data[:5])
+    out.append(0xE0 | len(sps))
+    for n in sps:
+        out += len(n).to_bytes(2, "big") + n
+    out.append(len(pps))
+    for n in pps:
+        out += len(n).to_bytes(2, "big") + n
+    return bytes(out + tail)
+
+
+def hvcc_with(hvcc: bytes, extra: list[bytes]) -> bytes:
+    """The source's ``hvcC`` with more VPS/SPS/PPS, every parameter set array marked complete
+    (all of them are in the record, none in band).
+
+    The header (profile, level, chroma format, bit depth, NAL length size) stays the source's:
+    the re-encoder is set up to stay within it.
+    """
+    data = bytes(hvcc)
+    if is_annexb(data) or len(data) < 23:
+        raise ValueError("not an hvcC record")
+    reader = _Reader(data, 22)
+    arrays: dict[int, tuple[int, list[bytes]]] = {}
+    order: list[int] = []
+    for _ in range(reader.u8()):
+        head = reader.u8()
+        nals = reader.nals(reader.u16(), "hvcC array")
+        arrays[head & 0x3F] = (head, nals)
+        order.append(head & 0x3F)
+    for nal in extra:
+        t = nal_type(HEVC, nal)
+        if t not in arrays:
+            arrays[t] = (t, [])
+            order.append(t)
+        arrays[t][1].append(nal)
+    sets = (HEVC_VPS, HEVC_SPS, HEVC_PPS)
+    order.sort(key=lambda t: (t not in sets, sets.index(t) if t in sets else t))
+    out = bytearray(data[:22])
+    out.append(len(order))
+    for t in order:
+        head, nals = arrays[t]
+        if t in sets:
+            head |= 0x80  # array_completeness
+        out.append(head)
+        out += len(nals).to_bytes(2, "big")
+        for n in nals:
+            out += len(n).to_bytes(2, "big") + n
+    return bytes(out)
+
+
 # -- helpers -----------------------------------------------------------------
 
 

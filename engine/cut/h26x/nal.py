@@ -12,14 +12,23 @@ H264 = "h264"
 HEVC = "hevc"
 
 # H.264 nal_unit_type (ITU-T H.264 table 7-1)
+H264_SLICE = 1  # a non-IDR picture's slice
 H264_IDR = 5
 H264_SEI = 6
 H264_SPS = 7
 H264_PPS = 8
 H264_AUD = 9
+H264_END_OF_SEQUENCE = 10
 
 # HEVC nal_unit_type (ITU-T H.265 table 7-1)
+HEVC_TRAIL_N = 0
+HEVC_RADL_N = 6  # decodable leading pictures: need only their IRAP
+HEVC_RADL_R = 7
+HEVC_RASL_N = 8  # skipped leading pictures: refer to pictures before their IRAP
+HEVC_RASL_R = 9
 HEVC_BLA_W_LP = 16
+HEVC_BLA_W_RADL = 17
+HEVC_BLA_N_LP = 18
 HEVC_IDR_W_RADL = 19
 HEVC_IDR_N_LP = 20
 HEVC_CRA = 21
@@ -28,6 +37,7 @@ HEVC_VPS = 32
 HEVC_SPS = 33
 HEVC_PPS = 34
 HEVC_AUD = 35
+HEVC_EOS = 36
 HEVC_PREFIX_SEI = 39
 HEVC_SUFFIX_SEI = 40
 

@@ -23,6 +23,7 @@ from engine.atomic import TEMP_MARK
 from engine.cut.request import ClipRequest, Segment
 from engine.errors import Conflict, Gone, InvalidRequest, NotFound, UnsupportedMedia
 from engine.atomic import remove_job_temps
+from engine.jobs.payloads import API_CLIP_FIELDS, job_json
 from engine.jobs.planner import source_kind
 from engine.jobs.runner import Runner
 from engine.library import APP_STOPPED, EVENTS, Library
@@ -129,6 +130,26 @@ def test_a_clip_job_goes_through_the_api_statuses_and_records_its_clip(lib, hook
     complete = [p for e, p in events(lib, hook) if e == "clip.complete"]
     assert complete == [{**complete[0], "job_id": job.job_id, "clip_id": clip.clip_id, "status": "complete"}]
     assert not [p for p in lib.clips_dir.iterdir() if TEMP_MARK in p.name]
+
+
+def test_a_clip_jobs_json_says_how_its_video_was_made(lib, hook, talk):
+    with Runner(lib, workers=1) as runner:
+        m = runner.resolve_source(str(talk))
+        jobs = runner.submit(ClipRequest(m.file_id, start=1.5, end=3.5, mode="precise"))
+        final, _ = run(runner, jobs)
+    job = final[jobs[0].job_id]
+    shown = job_json(job)
+    assert list(shown)[:len(API_CLIP_FIELDS)] == list(API_CLIP_FIELDS)  # the API's fields first
+    cut = shown["cut"]
+    assert cut == job.result["cut"] and cut["video"] == job.result["video"] == "smart"
+    # keyframes every second: 1.5-2.0 is re-encoded, then copied up to a frame or two before 3.5
+    assert cut["reencode_head"] == pytest.approx(0.5, abs=1e-6)
+    assert 0 < cut["reencode_tail"] < 0.2 and cut["copy"] > 1.3
+    assert cut["reencode_head"] + cut["reencode_tail"] + cut["copy"] == pytest.approx(2.0, abs=1e-5)
+    one_frame_tail = cut["reencode_tail"] < 0.05
+    assert cut["boundary_psnr"] >= 40 and cut["boundary_frames"] == 4 - one_frame_tail
+    [complete] = [p for e, p in events(lib, hook) if e == "clip.complete"]
+    assert complete["cut"] == cut  # the webhook's payload has it too
 
 
 def test_segments_are_one_job_each_and_several_workers_share_them(lib, talk, tmp_path):
