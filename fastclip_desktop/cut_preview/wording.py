@@ -72,16 +72,18 @@ def clips_sentence(previews: Sequence[CutPreview | str], asked_starts: Sequence[
 
 
 def cell_text(p: CutPreview, asked_start: float, keyframe_mode: bool) -> str:
-    """The segment list's short word on a cut: where a keyframe cut starts; what a precise one re-encodes."""
+    """The segment list's short word on a cut, under a header that names it: in keyframe mode where
+    the cut starts ("0:03.500 (0.50 s earlier)"), in precise mode what it re-encodes at the start +
+    at the end ("1.4 s + 0.6 s"; "nothing", or "all" when it is re-encoded whole)."""
     if keyframe_mode:
         early = moved_by(p, asked_start, keyframe_mode)
-        text = f"starts {clock_text(float(p.start))}" + (f" ({early:.2f} s earlier)" if early else "")
+        text = clock_text(float(p.start)) + (f" ({early:.2f} s earlier)" if early else "")
         return text + (", re-encoded" if p.video == "encode" else "")
     if p.video == "encode":
-        return "all re-encoded"
+        return "all"
     if p.video == "copy" or not (p.reencode_head or p.reencode_tail):
-        return "all copied"
-    return f"{seconds_text(p.reencode_head)} + {seconds_text(p.reencode_tail)} re-encoded"
+        return "nothing"
+    return f"{seconds_text(p.reencode_head)} + {seconds_text(p.reencode_tail)}"
 
 
 def export_sentence(outputs, previews: Sequence[CutPreview | str | None], *, keyframe: bool = False,

@@ -1,8 +1,9 @@
 """The segments of the timeline as a list: label, start, end, duration, and what each cut does.
 
-The Cut column says it before anything is exported, from the keyframe index (no decoding): in
-keyframe mode where the cut really starts (the keyframe at or before), in precise mode what is
-re-encoded at the start + at the end (the rest is copied); its tooltip says it in full. It needs
+The last column says it before anything is exported, from the keyframe index (no decoding): in
+keyframe mode ("Cut starts") where the cut really starts (the keyframe at or before), in precise
+mode ("Re-encodes") the seconds re-encoded at the start + at the end (the rest is copied); its
+tooltip says it in full. It needs
 the file's MediaInfo and the export's settings (``set_cut_settings``: a scaled, captioned or GIF
 export is re-encoded whole); the previews are computed off the GUI thread (``CutPreviewer``).
 
@@ -35,7 +36,7 @@ from engine import VIDEO_FORMATS, MediaInfo, clock_text
 from ..cut_preview import PreviewAsk, cell_text, clip_sentence
 from ..cut_preview.previewer import CutPreviewer
 from ..timeline.commands import RenameSegment
-from ..timeline.model import KEYFRAME, TimelineModel
+from ..timeline.model import KEYFRAME, PRECISE, TimelineModel
 from ..timeline.segments import Segment, clean_label
 from ..timeline.widget import TimelineWidget
 from .segment_files import SegmentFiles
@@ -43,8 +44,9 @@ from .segment_files import SegmentFiles
 COLUMNS = ("#", "Label", "Start", "End", "Length", "Cut")
 LABEL, LENGTH, CUT = COLUMNS.index("Label"), COLUMNS.index("Length"), COLUMNS.index("Cut")
 NARROW = 340  # px: narrower than this, the Length column steps aside (the total says it, the bars show it)
-CUT_TIP = ("What each cut does, computed from the keyframes before you export: in keyframe mode where it "
-           "really starts; in precise mode the seconds re-encoded at the start + at the end (the rest is copied)")
+HEADERS = {KEYFRAME: ("Cut starts", "Where each keyframe cut really starts: the keyframe at or before its start"),
+           PRECISE: ("Re-encodes", ("What each precise cut re-encodes, computed from the keyframes before you "
+                                    "export: seconds at the start + at the end (the rest is copied)"))}
 WAITING = "…"
 
 
@@ -62,8 +64,8 @@ def row_texts(model: TimelineModel, number: int, segment: Segment, preview=None,
         cut = "reading keyframes…"
     elif keyframe:
         start, _end = model.real_span(segment)
-        cut = f"starts {clock_text(start)}" + ("" if abs(start - segment.start) < 1e-6
-                                                else f" ({segment.start - start:.2f} s earlier)")
+        cut = clock_text(start) + ("" if abs(start - segment.start) < 1e-6
+                                   else f" ({segment.start - start:.2f} s earlier)")
     else:
         cut = WAITING if waiting else ""
     return (str(number), segment.label, clock_text(segment.start), clock_text(segment.end),
@@ -87,7 +89,6 @@ class SegmentList(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the timeline
         self.table.horizontalHeaderItem(LABEL).setToolTip("Double-click a label to name the segment")
-        self.table.horizontalHeaderItem(CUT).setToolTip(CUT_TIP)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(LABEL, QHeaderView.ResizeMode.Stretch)
@@ -211,7 +212,11 @@ class SegmentList(QWidget):
                                 "" if preview is None else clip_sentence(preview, segment.start, keyframe=keyframe))
         finally:
             self._syncing = False
-        self.table.setColumnHidden(CUT, self.model.mode != KEYFRAME and ask is None)
+        header, tip = HEADERS[self.model.mode]
+        if self.table.horizontalHeaderItem(CUT).text() != header:
+            self.table.horizontalHeaderItem(CUT).setText(header)
+            self.table.horizontalHeaderItem(CUT).setToolTip(tip)
+        self.table.setColumnHidden(CUT, not keyframe and ask is None)
 
     def _select_row(self) -> None:
         self._syncing = True

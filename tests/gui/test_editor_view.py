@@ -78,7 +78,7 @@ def test_in_keyframe_mode_the_list_shows_where_the_cut_really_lands(qtbot, edito
     editor.set_mode(KEYFRAME)
     assert editor.mode_box.currentData() == KEYFRAME
     [row] = editor.segment_list.rows()
-    assert row[5] == "starts 0:01.000 (0.50 s earlier)"
+    assert row[5] == "0:01.000 (0.50 s earlier)"
 
 
 def test_the_remove_button_removes_the_selected_segment_undoably(qtbot, editor, source):
