@@ -10,10 +10,12 @@ queue (probed in a worker) and the first one opens in the editor at once. Each f
 segments, marks, cut mode, export choices, playhead, zoom and undo history) is an ``EditSessions``
 session, saved to the library as it changes and put back when the file opens again, in this run
 or a later one. Opening a file that cannot be opened leaves everything as it was and says why in
-the editor. The export panel gets the open import's MediaInfo (probed by the job runner's worker)
-and the editor's segments; its requests go to the job queue, whose refusals come back to it. The
-moments panel searches the open import; its moments are drawn in the timeline's lane of moments,
-a click on one (in the list or the lane) plays it, and what it adds goes through the editor's undo.
+the editor. The export panel gets the open import's MediaInfo (probed by the job runner's worker),
+the editor's segments and its keyframe index; its requests go to the job queue, whose refusals come
+back to it. The segment list gets the MediaInfo and the export's settings, so both show the same
+cut preview (what each cut re-encodes, where a keyframe cut starts). The moments panel searches the
+open import; its moments are drawn in the timeline's lane of moments, a click on one (in the list or
+the lane) plays it, and what it adds goes through the editor's undo.
 Where the panels go and how big the window is: ``window_docks`` (with the numbers in
 ``window_layout``); the layout is saved in desktop.ini, and View → Reset layout brings the default
 back. The menu bar: ``window_menus``.
@@ -131,7 +133,9 @@ class MainWindow(QMainWindow):
         e.set_mode(self.export_panel.model.choice("mode"))
         e.mode_changed.connect(self._editor_mode)
         unsubscribe = self.export_panel.model.subscribe(self._export_changed)
-        self.destroyed.connect(lambda: unsubscribe())
+        unsubscribe_keyframes = e.model.subscribe(
+            lambda what: self.export_panel.set_keyframes(e.model.keyframes) if "keyframes" in what else None)
+        self.destroyed.connect(lambda: (unsubscribe(), unsubscribe_keyframes()))
         j.imported.connect(lambda results, _token: self._imported(results))
         j.job_updated.connect(self._job_updated)
         j.media_info_ready.connect(self._media_info)
@@ -173,9 +177,14 @@ class MainWindow(QMainWindow):
             self.export_panel.model.choose("mode", mode)
 
     def _export_changed(self, what: set[str]) -> None:
-        mode = self.export_panel.model.choice("mode")
+        m = self.export_panel.model
+        mode = m.choice("mode")
         if mode and mode != self.editor.model.mode:
             self.editor.set_mode(mode)
+        clip = m.valid  # what a cut re-encodes depends on the format, the size and the captions too
+        self.editor.segment_list.set_cut_settings(
+            m.info, clip.format if clip else m.value("format"), clip.height if clip else None,
+            (clip.captions if clip else m.value("captions")) is not None)
         if "choices" in what:
             self._edited()
 

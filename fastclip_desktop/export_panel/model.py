@@ -257,7 +257,8 @@ class ExportModel(Observable):
 
     @property
     def summary(self) -> str:
-        """"3 clips, 0:42 total, mp4 1080p, keyframe (edges snap to keyframes)"; "" when invalid."""
+        """"3 clips, 0:42 total, mp4 1080p, keyframe (starts snap to keyframes)"; "" when invalid. What
+        the cut re-encodes is the cut preview's to say (it knows the keyframes)."""
         clip, info = self._valid, self.info
         if clip is None or info is None:
             return ""
@@ -274,7 +275,7 @@ class ExportModel(Observable):
             what += f" {size[0]}×{size[1]}"
             if clip.quality and clip.height is None:
                 what += f" (the source's size: {clip.quality} is larger, and nothing is upscaled)"
-        mode = ("keyframe (edges snap to keyframes, nothing re-encoded)" if clip.mode == KEYFRAME
+        mode = ("keyframe (starts snap to keyframes)" if clip.mode == KEYFRAME
                 else "precise (frame-accurate)")
         captions = ""
         if clip.captions:

@@ -198,8 +198,8 @@ def test_export_sends_exactly_the_chosen_request_for_one_segment_and_for_several
     pick(qtbot, panel.combos["quality"], "720p")
     pick(qtbot, panel.combos["mode"], "keyframe")
     pick(qtbot, panel.combos["captions"], PRESET)
-    assert panel.summary_label.text() == ("1 clip, 0:00.7, mp4 1280×720, keyframe (edges snap to keyframes, nothing "
-                                          "re-encoded), captions Bold Pop")
+    assert panel.summary_label.text() == ("1 clip, 0:00.7, mp4 1280×720, keyframe (starts snap to keyframes), "
+                                          "captions Bold Pop")
     assert export(qtbot, panel) == (ClipRequest(FILE_ID, start=0.25, end=0.9, format="mp4", quality="720p",
                                                 mode="keyframe", captions=PRESET), None)
 
