@@ -240,7 +240,7 @@ def run_auto(sources: Sources, spec: dict, report, writing, part) -> dict:
         name = clip_name(path, [(m.start, m.end)], ext)
         before = _made_before(done, folder, name)
         low, high = share + (1 - share) * k / n, share + (1 - share) * (k + 1) / n
-        report("processing", int(low * 99), f"processing segment {k + 1}/{n}")
+        report("processing", min(99, int(low * 100)), f"processing segment {k + 1}/{n}")  # as _scaled
         if before is not None:
             entry["path"] = before
             continue
