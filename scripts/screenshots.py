@@ -1,8 +1,8 @@
 """The README's screenshots of the desktop app, taken from the real window on a screen of a given size.
 
     for size in 1280x720 1920x1080; do
-        xvfb-run -a -s "-screen 0 ${size}x24" .venv/bin/python scripts/screenshots.py VIDEO --suffix "-$size"
-        xvfb-run -a -s "-screen 0 ${size}x24" .venv/bin/python scripts/screenshots.py SPOKEN --suffix "-$size" --moments
+        xvfb-run -a -s "-screen 0 ${size}x24" .venv/bin/python scripts/screenshots.py VIDEO --suffix="-$size"
+        xvfb-run -a -s "-screen 0 ${size}x24" .venv/bin/python scripts/screenshots.py SPOKEN --suffix="-$size" --moments
     done
 
 Opens VIDEO (a minute or more of 1080p reads best; bench/media.py's sources do) in the main
