@@ -12,12 +12,12 @@ runner: its job comes back complete, holding the moments. The moments are in the
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 
-from engine import AnalyzeRequest, FastClipError, JobUpdate, Moment
+from engine import AnalyzeRequest, Moment
 
 from ..job_queue import JobQueue
-from ..worker_adapter import emit
+from ..panel_job import PanelJob
 
 
 def moments_of(result: dict | None) -> list[Moment]:
@@ -25,66 +25,15 @@ def moments_of(result: dict | None) -> list[Moment]:
     return [Moment.from_dict(d) for d in (result or {}).get("segments", ())]
 
 
-class MomentsJob(QObject):
-    progress = Signal(float, str)  # 0..1, what is being done
-    finished = Signal(object)  # list[Moment], best first
-    failed = Signal(str)  # the reason, one sentence
+class MomentsJob(PanelJob):
+    """``finished`` gives the moments (list[Moment], best first)."""
 
     def __init__(self, jobs: JobQueue, file_id: str, query: str | None, parent: QObject | None = None):
-        super().__init__(parent)
-        self.jobs, self.file_id, self.query = jobs, file_id, query
-        self.job_id: str | None = None
-        self.done = False
-        self._token = None
-        jobs.submitted.connect(self._submitted)
-        jobs.submit_failed.connect(self._submit_failed)
-        jobs.job_updated.connect(self._updated)
+        super().__init__(jobs, parent)
+        self.file_id, self.query = file_id, query
 
-    def start(self) -> None:
-        self._token = self.jobs.submit_analyze(AnalyzeRequest(self.file_id, query=self.query))
+    def _submit(self):
+        return self.jobs.submit_analyze(AnalyzeRequest(self.file_id, query=self.query))
 
-    def cancel(self) -> None:
-        """Stop it (the job ends cancelled; a later answer is ignored)."""
-        if not self.done and self.job_id is not None:
-            self.jobs.cancel(self.job_id)
-        self._end()
-
-    def _submitted(self, jobs, token: int) -> None:
-        if token != self._token or not jobs:
-            return
-        job = jobs[0]
-        self.job_id = job.job_id
-        if job.status == "complete":  # asked before: the runner gave back that analysis
-            self._finish(job.result)
-
-    def _submit_failed(self, error, token: int) -> None:
-        if token == self._token:
-            self._fail(error.message if isinstance(error, FastClipError) else str(error))
-
-    def _updated(self, update: JobUpdate) -> None:
-        if self.done or update.job_id != self.job_id:
-            return
-        if update.status == "complete":
-            self._finish(update.result)
-        elif update.status == "failed":
-            self._fail((update.error or {}).get("message") or update.status_message)
-        else:
-            emit(self.progress, update.progress / 100, update.status_message)
-
-    def _finish(self, result: dict | None) -> None:
-        self._end()
-        emit(self.finished, moments_of(result))
-
-    def _fail(self, message: str) -> None:
-        if not self.done:
-            self._end()
-            emit(self.failed, message)
-
-    def _end(self) -> None:
-        self.done = True
-        for signal, slot in ((self.jobs.submitted, self._submitted), (self.jobs.submit_failed, self._submit_failed),
-                             (self.jobs.job_updated, self._updated)):
-            try:
-                signal.disconnect(slot)
-            except (RuntimeError, TypeError):
-                pass
+    def _complete(self, result: dict | None) -> None:
+        self._finish(moments_of(result))
