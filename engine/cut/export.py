@@ -157,7 +157,7 @@ def _export(info, clip: ValidClip, segments, out_path: Path, inputs: Inputs, cap
             sources = []
             psnr: list[float] = []
             if fmt.has_video:
-                placed = [video_track.PlacedSegment(p, int(round(w.offset / tb)), tuple(_shown(sc)))
+                placed = [video_track.PlacedSegment(p, int(round(w.offset / tb)), tuple(_shown(sc)), sc.demuxed)
                           for p, w, sc in zip(plans, windows, scans)]
                 if clip.format == "gif":
                     settings = gif_settings(*info.display_size, info.video.frame_rate or Fraction(30), clip.height)

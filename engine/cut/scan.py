@@ -18,6 +18,15 @@ class RangeScan:
     packets: tuple[VideoPacket, ...]  # decode order, from a RAP at or before the start
     time_base: Fraction
     frame_duration: int  # typical packet duration, in time_base units (0 when none is known)
+    # the demuxed packets themselves, one per entry of ``packets`` (their payloads are reference
+    # counted): a copy step takes them instead of reading the range again. Empty when the range's
+    # payload passed KEEP_BYTES (a long segment), so memory stays bounded.
+    demuxed: tuple = ()
+
+
+# The payload a scan keeps for the copy (a 30 s 1080p range is ~30 MB). Reading a range once instead
+# of twice is most of what a keyframe cut costs beyond ffmpeg's one pass.
+KEEP_BYTES = 192 * 1024 * 1024
 
 
 def seek_keyframe(container, stream, pts: int) -> None:
@@ -38,21 +47,23 @@ def scan_range(container, stream, start: int, end: int) -> RangeScan:
     one_second = max(1, int(1 / tb))
     first = stream.start_time or 0
     for _ in range(8):
-        packets, duration = _scan_from(container, stream, start - back, end)
+        packets, duration, demuxed = _scan_from(container, stream, start - back, end)
         first_rap = next((p.pts for p in packets if p.rap), None)
         if first_rap is not None and (first_rap <= start or start - back <= first):
             break
         back = back * 2 + one_second
     if not any(p.rap for p in packets):
         raise UnsupportedMedia("no video frames were found in the requested range", field="start")
-    return RangeScan(tuple(packets), tb, duration)
+    return RangeScan(tuple(packets), tb, duration, tuple(demuxed))
 
 
-def _scan_from(container, stream, seek_pts: int, end: int) -> tuple[list[VideoPacket], int]:
+def _scan_from(container, stream, seek_pts: int, end: int) -> tuple[list[VideoPacket], int, list]:
     seek_keyframe(container, stream, seek_pts)
     cc = stream.codec_context
     classifier = PacketClassifier(cc.name, cc.extradata)
     packets: list[VideoPacket] = []
+    demuxed: list | None = []
+    kept = 0
     durations: dict[int, int] = {}
     raps_past_end = 0
     try:
@@ -68,10 +79,15 @@ def _scan_from(container, stream, seek_pts: int, end: int) -> tuple[list[VideoPa
             if packet.duration:
                 durations[packet.duration] = durations.get(packet.duration, 0) + 1
             packets.append(VideoPacket(pts, flags))
+            if demuxed is not None:
+                kept += packet.size
+                demuxed = demuxed if kept <= KEEP_BYTES else None
+                if demuxed is not None:
+                    demuxed.append(packet)
     except av.error.FFmpegError as e:
         raise UnsupportedMedia(f"the video could not be read: {e}", field="source") from None
     duration = max(durations, key=durations.get) if durations else 0
-    return packets, duration
+    return packets, duration, demuxed or []
 
 
 def index_range(packets_pts, flags: bytes, start: int, end: int) -> list[VideoPacket]:

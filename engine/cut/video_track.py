@@ -35,6 +35,7 @@ class PlacedSegment:
     plan: SegmentPlan
     offset: int
     shown: tuple[int, ...] = ()
+    demuxed: tuple = ()  # the scan's packets in decode order, when it kept them (``RangeScan``)
 
 
 def decoded_frames(container, stream, step) -> Iterator[av.VideoFrame]:
@@ -83,7 +84,8 @@ def remux_packets(container, stream, out_stream, segments: list[PlacedSegment], 
         seg_end = seg.plan.end + shift  # a frame cut short by the segment's end is shown until then
         for step in seg.plan.steps:
             if isinstance(step, Copy):
-                source = _copied(container, stream, step, splicer, new_sequence=not first_step)
+                source = _copied(container, stream, step, splicer, new_sequence=not first_step,
+                                 demuxed=seg.demuxed)
             else:
                 source = _encoded(container, stream, step, splicer, frame_duration, psnr)
             first_step = False
@@ -96,14 +98,19 @@ def remux_packets(container, stream, out_stream, segments: list[PlacedSegment], 
                 yield packet
 
 
-def _copied(container, stream, step: Copy, splicer: Splicer, *, new_sequence: bool):
-    """The step's packets (decode order, from its RAP), some rewritten to start a new sequence."""
+def _copied(container, stream, step: Copy, splicer: Splicer, *, new_sequence: bool, demuxed: tuple = ()):
+    """The step's packets (decode order, from its RAP), some rewritten to start a new sequence:
+    the ones the scan kept (``demuxed``), else read again from the source."""
     rewrite = _or_failed(lambda: splicer.copy(rap_is_idr=step.idr, radl=step.radl, new_sequence=new_sequence))
-    seek_keyframe(container, stream, step.rap)
+    if demuxed:
+        packets = iter(demuxed)
+    else:
+        seek_keyframe(container, stream, step.rap)
+        packets = container.demux(stream)
     want = set(step.packets)
     left = len(want)
     started = False
-    for packet in container.demux(stream):
+    for packet in packets:
         pts = packet.pts if packet.pts is not None else packet.dts
         if pts is None or not packet.size:
             continue

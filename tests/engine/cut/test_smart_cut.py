@@ -40,6 +40,7 @@ from tests.engine.cut.test_cuts import (
     assert_in_sync,
     expected_numbers,
     source_frames,
+    video_packets,
 )
 
 F = Fraction
@@ -299,3 +300,24 @@ def test_vp9_the_wheel_cannot_encode_is_re_encoded_whole_and_says_why(export, tm
     with av.open(str(ex.path)) as out:
         assert sum(1 for _ in out.decode(video=0)) == 30
     assert media.decode_errors(ex.path) == ""
+
+
+# ------------------------------------------------------------------------- one read of the range
+
+
+@pytest.mark.parametrize(("key", "mode"), [("h264_open", "keyframe"), ("hevc_open", "keyframe"),
+                                           ("hevc_open", "precise")])
+def test_a_copy_from_the_scans_packets_is_the_copy_read_again(export, source, key, mode, monkeypatch):
+    # The scan keeps the packets it demuxed for the copy (a range read once, not twice); a range
+    # past KEEP_BYTES is read again. Both must give the same video.
+    from engine.cut import scan
+
+    kept = export(key, name="kept.mp4", start=F(5, 2), end=F(7, 2) if mode == "keyframe" else F(9, 2), mode=mode)
+    monkeypatch.setattr(scan, "KEEP_BYTES", 0)
+    again = export(key, name="again.mp4", start=F(5, 2), end=F(7, 2) if mode == "keyframe" else F(9, 2), mode=mode)
+    assert Output(kept.path).numbers == Output(again.path).numbers
+    assert kept.result.cut.to_dict() == again.result.cut.to_dict()
+    if mode == "keyframe":
+        assert video_packets(kept.path) == video_packets(again.path)
+    else:  # the copied middle is the same bytes (the re-encoded ends may differ by encoder threads)
+        assert Judged(source(key), kept.path).same == Judged(source(key), again.path).same
