@@ -216,6 +216,9 @@ DEFERRED_IMPORTS = {
     ("engine.cut.audio_track", "numpy"): "numpy (~170 ms) only at a window's two cut points",
     ("engine.cut.export", "engine.captions.burn_in"): "captions' Pillow/fontTools only when burning in",
     ("engine.cut.quality", "numpy"): "numpy (~170 ms) only for a smart cut's boundary frames",
+    **{("engine.cut.splice", f"engine.cut.h26x.{m}"): "H.26x header syntax (~15 ms) only when a cut re-encodes an "
+                                                       "end or rewrites a copy: a plain copy never does"
+       for m in ("avc", "avc_syntax", "hevc", "hevc_syntax")},
     ("engine.jobs.planner", "engine.captions.custom"): "preset lookup (~90 ms) only for captions jobs",
     ("engine.jobs.planner", "engine.transcript.speech_model"): "faster-whisper (~200 ms) only for transcripts",
     ("engine.jobs.planner", "engine.transcript.cached"): "the transcript package (~85 ms) only when a batch "

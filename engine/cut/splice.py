@@ -16,11 +16,16 @@ with the later copied slices renumbered and gaps in frame_num allowed in the sou
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from . import h26x
 from .encoders import boundary_encoder
-from .h26x import avc, avc_syntax, hevc
-from .h26x.hevc_syntax import parse_sps as parse_hevc_sps
+
+if TYPE_CHECKING:
+    from .h26x import avc, hevc
+
+# The header syntax and its edits (.h26x.avc, .avc_syntax, .hevc, .hevc_syntax: ~15 ms to import)
+# are imported where a re-encoded end or a rewritten copy needs them: a plain copy never does.
 
 _H26X = ("h264", "hevc")
 
@@ -65,17 +70,20 @@ class Splicer:
             return None
         if self.unreadable:
             raise ValueError(f"its decoder configuration cannot be read: {self.unreadable}")
+        from .h26x.avc import allow_frame_num_gaps, free_id
+        from .h26x.hevc import renumber
+
         sets = list(self.source_sets)
         if self.codec == "h264" and copies_from_i:
-            sets = [avc.allow_frame_num_gaps(n) if h26x.nal_type("h264", n) == h26x.H264_SPS else n
+            sets = [allow_frame_num_gaps(n) if h26x.nal_type("h264", n) == h26x.H264_SPS else n
                     for n in sets]
         extra: list[bytes] = []
         if encodes:
             if self.codec == "h264":
-                self.sps_id = avc.free_id(self.source_sets)
+                self.sps_id = free_id(self.source_sets)
             self.encoder_sets = self._parameter_sets(self._new_encoder(opened=True))
             if self.codec == "hevc":
-                self.renumbering = hevc.renumber(self.encoder_sets, self.source_sets)
+                self.renumbering = renumber(self.encoder_sets, self.source_sets)
                 extra = self.renumbering.sets
             else:
                 extra = self.encoder_sets
@@ -102,6 +110,8 @@ class Splicer:
     def _new_encoder(self, *, opened: bool = False):
         ctu = sao = None
         if self.codec == "hevc":
+            from .h26x.hevc_syntax import parse_sps as parse_hevc_sps
+
             sps = [parse_hevc_sps(n) for n in self.source_sets if h26x.nal_type("hevc", n) == h26x.HEVC_SPS]
             if sps:
                 ctu, sao = 1 << sps[0].log2_ctb, sps[0].sao
@@ -144,7 +154,9 @@ class Splicer:
     def copy(self, *, rap_is_idr: bool, radl: bool, new_sequence: bool) -> CopyRewrite | None:
         """What a copy step's packets need (None: nothing, they go out as they are)."""
         if self.codec == "h264" and not rap_is_idr:
-            return CopyRewrite(self, avc.CopyRewriter(self.source_sets), None)
+            from .h26x.avc import CopyRewriter
+
+            return CopyRewrite(self, CopyRewriter(self.source_sets), None)
         if self.codec == "hevc" and new_sequence and not rap_is_idr:
             return CopyRewrite(self, None, "radl" if radl else "none")
         return None
@@ -168,8 +180,10 @@ class CopyRewrite:
             nals = h26x.split_nals(data, self.splicer.length_size)
             return self.splicer._frame(self.rewriter.rewrite(nals, first))
         if first and self.bla is not None:
+            from .h26x.hevc import cra_to_bla
+
             nals = h26x.split_nals(data, self.splicer.length_size)
-            nals = [hevc.cra_to_bla(n, self.bla) if h26x.nal_type("hevc", n) == h26x.HEVC_CRA else n
+            nals = [cra_to_bla(n, self.bla) if h26x.nal_type("hevc", n) == h26x.HEVC_CRA else n
                     for n in nals]
             return self.splicer._frame(nals)
         return None
@@ -177,5 +191,7 @@ class CopyRewrite:
 
 def _avc_id(nal: bytes) -> int:
     """The id an H.264 SPS or PPS declares (its first Exp-Golomb value after the fixed fields)."""
+    from .h26x.avc_syntax import parse_pps, parse_sps
+
     from_sps = h26x.nal_type("h264", nal) == h26x.H264_SPS
-    return avc_syntax.parse_sps(nal).sps_id if from_sps else avc_syntax.parse_pps(nal).pps_id
+    return parse_sps(nal).sps_id if from_sps else parse_pps(nal).pps_id
