@@ -2,7 +2,8 @@
 
 Columns: name (a picture and the source's filename or the clip's title, editable for a clip),
 details (a source's status and kind, a clip's format and quality), duration, and "kept" (a
-clip's pin checkbox with how long it is kept). Filling keeps what the user had expanded and
+clip's pin checkbox with how long it is kept). In a narrow dock the name takes the whole row,
+with the other columns on a second line beneath it. Filling keeps what the user had expanded and
 selected. The user's edits come out as signals (``rename_requested``, ``pin_requested``); the
 panel asks the library and refreshes.
 """
@@ -34,8 +35,8 @@ HEADERS = ("Name", "Details", "Duration", "Kept")
 KIND_ROLE = Qt.ItemDataRole.UserRole  # "source", "clip" or "orphans"
 ID_ROLE = Qt.ItemDataRole.UserRole + 1  # file_id or clip_id
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2  # the file the picture shows
-SUBLINE_ROLE = Qt.ItemDataRole.UserRole + 3  # the details, kept and such: a second line when narrow
-COMPACT_WIDTH = 420  # px: narrower than this, details and "kept" go under the name
+SUBLINE_ROLE = Qt.ItemDataRole.UserRole + 3  # duration, details, kept: a second line when narrow
+COMPACT_WIDTH = 420  # px: narrower than this, the duration, details and "kept" go under the name
 SOURCE, CLIP, ORPHANS = "source", "clip", "orphans"
 ICON_SIZE = PICTURE_SIZE
 COLORS = {
@@ -139,8 +140,8 @@ class LibraryTree(QTreeWidget):
         compact = self.viewport().width() < COMPACT_WIDTH
         if compact != self.compact:
             self.compact = compact
-            self.setColumnHidden(DETAILS, compact)
-            self.setColumnHidden(KEPT, compact)
+            for column in (DETAILS, DURATION, KEPT):  # the name gets their room: its times show
+                self.setColumnHidden(column, compact)
             self.viewport().update()
 
     # -- filling ------------------------------------------------------------------------------------
@@ -192,7 +193,7 @@ class LibraryTree(QTreeWidget):
         item.setText(NAME, m.filename)
         item.setToolTip(NAME, f"{m.filename}\n{m.path}")
         item.setText(DETAILS, source_status_text(m))
-        item.setData(NAME, SUBLINE_ROLE, source_status_text(m))
+        item.setData(NAME, SUBLINE_ROLE, f"{duration_text(m.duration)} · {source_status_text(m)}")
         if m.status == "failed":
             item.setForeground(DETAILS, QBrush(COLORS["failed"]))
             item.setToolTip(DETAILS, m.error or "the import failed")
@@ -218,7 +219,7 @@ class LibraryTree(QTreeWidget):
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsUserCheckable)
         item.setText(NAME, clip.title)
         item.setToolTip(NAME, f"{clip.title}\n{clip.path}\nmade {clip.created_at}")
-        item.setData(NAME, SUBLINE_ROLE, f"{clip_details_text(clip)} · {kept}")
+        item.setData(NAME, SUBLINE_ROLE, f"{duration_text(clip.duration)} · {clip_details_text(clip)} · {kept}")
         item.setIcon(NAME, picture(clip.path) or self._placeholder)
         item.setText(DETAILS, clip_details_text(clip))
         item.setText(DURATION, duration_text(clip.duration))

@@ -30,7 +30,7 @@ from fastclip_desktop.library_panel import (
     expiry_text,
 )
 from fastclip_desktop.library_panel.panel import LibraryPanel
-from fastclip_desktop.library_panel.tree import DETAILS, DURATION, ICON_SIZE, KEPT, NAME
+from fastclip_desktop.library_panel.tree import DETAILS, DURATION, ICON_SIZE, KEPT, NAME, SUBLINE_ROLE
 from fastclip_desktop.worker_adapter import WorkerAdapter
 from tests.conftest import sha256
 
@@ -211,6 +211,26 @@ def test_sources_show_with_their_clips_grouped_beneath(panel, filled):
         Qt.CheckState.Unchecked, Qt.CheckState.Checked, Qt.CheckState.Unchecked]
     assert children(panel, filled.short) == ["Teaser"]
     assert panel.summary.text() == "3 sources · 4 clips"
+
+
+def test_a_narrow_library_gives_a_clips_name_the_row_and_its_times_show(qtbot, panel, filled):
+    # 250 px: the library's width on a 1280x720 screen. A clip's name ends with the times that tell
+    # clips apart: it shows whole, with its duration, details and expiry on a line beneath it
+    clip = _clip(filled.lib, Path(filled.sources[filled.video]), filled.lib.clips_dir / "h.mp4", filled.video,
+                 "h264_0-1.5-0-9.6", "240p")
+    panel.refresh()
+    panel.resize(250, 520)
+    qtbot.waitUntil(lambda: panel.tree.compact)
+    tree = panel.tree
+    assert [tree.isColumnHidden(c) for c in (NAME, DETAILS, DURATION, KEPT)] == [False, True, True, True]
+    item = tree.clip_item(clip.clip_id)
+    room = tree.visualItemRect(item).width() - ICON_SIZE.width() - 16  # the picture and the margins
+    assert tree.fontMetrics().horizontalAdvance("h264_0-1.5-0-9.6") <= room
+    assert item.data(NAME, SUBLINE_ROLE) == "4.0 s · MP4 · 240p · expires in 23 h"
+    assert tree.source_item(filled.video).data(NAME, SUBLINE_ROLE) == "4.0 s · ready · video"
+    panel.resize(760, 520)  # wide again: the columns come back
+    qtbot.waitUntil(lambda: not panel.tree.compact)
+    assert not any(tree.isColumnHidden(c) for c in (DETAILS, DURATION, KEPT))
 
 
 def test_pictures_of_clips_and_sources_fill_in(qtbot, panel, filled):
