@@ -125,7 +125,10 @@ class SegmentList(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
-        self.table.setColumnHidden(LENGTH, self.width() < NARROW)
+        narrow = self.width() < NARROW
+        if narrow != self.table.isColumnHidden(LENGTH):
+            self.table.setColumnHidden(LENGTH, narrow)
+            self._show_total()
 
     # -- what a user sees ---------------------------------------------------------------------------
 
@@ -168,12 +171,23 @@ class SegmentList(QWidget):
             self._syncing = False
         self._show_cuts()
         self._select_row()
-        total = sum(s.duration for s in segments)
-        n = len(segments)
-        self.total.setText(f"{n} segment{'s' if n != 1 else ''}, {clock_text(total)} in all" if n else
-                           "No segments yet: set in (I) and out (O), then Enter.")
-        self.total.setToolTip(self.total.text())  # cut short in a narrow panel
+        self._show_total()
         self.remove_button.setEnabled(self.model.selected is not None)
+
+    def _show_total(self) -> None:
+        """"3 segments, 0:19.200 in all"; beside the buttons of a narrow panel "3 · 0:19.200" (the
+        whole sentence in its tooltip)."""
+        segments = self.model.ordered()
+        total, n = sum(s.duration for s in segments), len(segments)
+        if not n:
+            text = said = "No segments yet: set in (I) and out (O), then Enter."
+            if self.table.isColumnHidden(LENGTH):
+                text = "No segments yet"
+        else:
+            said = f"{n} segment{'s' if n != 1 else ''}, {clock_text(total)} in all"
+            text = f"{n} · {clock_text(total)}" if self.table.isColumnHidden(LENGTH) else said
+        self.total.setText(text)
+        self.total.setToolTip(said)
 
     def _item(self, r: int, c: int) -> QTableWidgetItem:
         item = self.table.item(r, c)

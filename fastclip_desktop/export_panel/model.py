@@ -257,8 +257,9 @@ class ExportModel(Observable):
 
     @property
     def summary(self) -> str:
-        """"3 clips, 0:42 total, mp4 1080p, keyframe (starts snap to keyframes)"; "" when invalid. What
-        the cut re-encodes is the cut preview's to say (it knows the keyframes)."""
+        """"3 clips, 0:42 total, mp4 1920×1080"; "" when invalid. The cut mode is the combo's to show,
+        and what the cut does (where a keyframe cut starts, what is re-encoded) the cut preview's,
+        beneath: it knows the keyframes."""
         clip, info = self._valid, self.info
         if clip is None or info is None:
             return ""
@@ -275,13 +276,11 @@ class ExportModel(Observable):
             what += f" {size[0]}×{size[1]}"
             if clip.quality and clip.height is None:
                 what += f" (the source's size: {clip.quality} is larger, and nothing is upscaled)"
-        mode = ("keyframe (starts snap to keyframes)" if clip.mode == KEYFRAME
-                else "precise (frame-accurate)")
         captions = ""
         if clip.captions:
             captions = ", captions " + next((label for ref, label in self.presets if ref == clip.captions),
                                             clip.captions)
-        return f"{clips}, {what}, {mode}{captions}"
+        return f"{clips}, {what}{captions}"
 
     @property
     def export_text(self) -> str:

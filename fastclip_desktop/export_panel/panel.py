@@ -3,8 +3,7 @@
 Each field is a row: a label, its control and, beneath, the engine's message when it refuses the
 current choice. A combo entry the engine refuses is disabled, with the engine's message as its
 tooltip; a field with one allowed option left is disabled (an audio format takes no quality). A
-summary line says what Export will make ("3 clips, 0:42 total, mp4 1080p, keyframe (starts snap to
-keyframes)"); beneath it, the cut preview says what the cuts will do, from the keyframe index
+summary line says what Export will make ("3 clips, 0:42 total, mp4 1920×1080"); beneath it, the cut preview says what the cuts will do, from the keyframe index
 (``set_keyframes``) without decoding ("Re-encodes 1.4 s at the start and 0.6 s at the end, copies
 27.9 s."; in keyframe mode the keyframe a cut really starts on), computed off the GUI thread as the
 form changes; a hint says why there is nothing to export (no media open, no segment marked). The
@@ -143,6 +142,8 @@ class ExportPanel(QWidget):
 
     def _build(self) -> None:
         outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 6, 8, 4)  # snug: on a 720-line screen every text shows unscrolled
+        outer.setSpacing(4)
         self.export_button = QPushButton("Export")
         self.export_button.setObjectName("export")
         self.export_button.clicked.connect(self.request_export)
@@ -188,16 +189,10 @@ class ExportPanel(QWidget):
             self.combos[field] = combo
             add(field, text, combo)
 
-        self.segments_label = QLabel()
-        self.segments_label.setWordWrap(True)
+        # (how many: the Export button says it, and the summary; the segments panel lists them)
         self.join_box = QCheckBox("&Join into one clip")
         self.join_box.toggled.connect(lambda on: self.model.choose("join", on))
-        clips = QWidget()
-        clips_layout = QVBoxLayout(clips)
-        clips_layout.setContentsMargins(0, 0, 0, 0)
-        clips_layout.addWidget(self.segments_label)
-        clips_layout.addWidget(self.join_box)
-        add("segments", "Clips", clips)
+        add("segments", "Clips", self.join_box)
 
         self.destination = QComboBox()
         self.destination.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -304,9 +299,6 @@ class ExportPanel(QWidget):
 
     def _show_segments(self) -> None:
         m = self.model
-        n = len(m.segments)
-        self.segments_label.setText("No segment marked" if n == 0 else
-                                    "1 segment" if n == 1 else f"{n} segments")
         self.join_box.blockSignals(True)
         self.join_box.setChecked(bool(m.value("join")))
         self.join_box.blockSignals(False)

@@ -1,5 +1,6 @@
 """The window fits the screen it is on: at 1280x720 and at 1920x1080 (Qt's offscreen platform given
-that screen), nothing is cut off, the picture is the largest thing, no panel changes its width
+that screen), nothing is cut off (the export panel's summary and cut preview show without
+scrolling), the picture is the largest thing, no panel changes its width
 because its content changed, the Caption Studio shows every field with its control, and View →
 Reset layout brings the default back. Each size runs the real window in its own process
 (tests/gui/window_probe.py), since a process has one screen."""
@@ -54,6 +55,10 @@ def test_the_window_fits_its_screen_and_the_picture_gets_the_room(tmp_path, vide
     assert not [n for n, d in docks.items() if d["visible"] and d["cut_off"]]  # nothing cut off
     assert seen["editor"]["buttons_fit"], seen["editor"]["cut_buttons"]  # every label readable
     assert seen["library_elide"] == "ElideMiddle"
+    # what Export will make and what its cuts do, read without scrolling; the segments' total whole
+    assert [seen["export_texts"][k][1] for k in ("summary", "cut")] == [True, True], seen["export_texts"]
+    assert seen["export_texts"]["cut"][0].startswith("3 clips: ")
+    assert seen["segments_total"][1], seen["segments_total"]
 
     # no panel changes its width because its content changed; the Export button stays put
     after = seen["docks_after"]  # (the transcript tab is in front now, where the segments were)

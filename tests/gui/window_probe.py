@@ -96,6 +96,12 @@ def main() -> int:
             button = w.export_panel.export_button
             seen["export_button"] = [button.mapTo(w, button.rect().topLeft()).toTuple(), button.isEnabled(),
                                      button.text()]
+            panel = w.export_panel  # what Export will make and what the cut does: read without scrolling
+            seen["export_texts"] = {"summary": [panel.summary_label.text(), fully_visible(panel.summary_label)],
+                                    "cut": [panel.cut_label.text(), fully_visible(panel.cut_label)]}
+            total = w.editor.segment_list.total  # beside the segment list's buttons
+            seen["segments_total"] = [total.text(), fully_visible(total) and
+                                      total.fontMetrics().horizontalAdvance(total.text()) <= total.width()]
             # longer texts everywhere: no dock changes width, the Export button stays put
             w.export_panel.model.choose("join", True)
             w.export_panel.show_error(InvalidRequest("a very long refusal " * 12, field="destination"))
