@@ -215,6 +215,9 @@ DEFERRED_IMPORTS = {
     ("engine.captions.source_frame", "av"): "PyAV only when a caption preview reads a frame",
     ("engine.cut.audio_track", "numpy"): "numpy (~170 ms) only at a window's two cut points",
     ("engine.cut.export", "engine.captions.burn_in"): "captions' Pillow/fontTools only when burning in",
+    ("engine.cut.export", "engine.cut.gif"): "the GIF writer (~2.5 ms of a worker's start) only for a GIF",
+    ("engine.cut.export", "engine.cut.subtitle_track"): "html's entities and the cue code (~4 ms of a worker's "
+                                                        "start) only for a source with text subtitles",
     ("engine.cut.quality", "numpy"): "numpy (~170 ms) only for a smart cut's boundary frames",
     **{("engine.cut.splice", f"engine.cut.h26x.{m}"): "H.26x header syntax (~15 ms) only when a cut re-encodes an "
                                                        "end or rewrites a copy: a plain copy never does"

@@ -36,6 +36,7 @@ class PlacedSegment:
     offset: int
     shown: tuple[int, ...] = ()
     demuxed: tuple = ()  # the scan's packets in decode order, when it kept them (``RangeScan``)
+    gap: tuple[int, int] | None = None  # the scan read the ends only (``RangeScan.gap``): see _copied_through
 
 
 def decoded_frames(container, stream, step) -> Iterator[av.VideoFrame]:
@@ -77,11 +78,21 @@ def remux_packets(container, stream, out_stream, segments: list[PlacedSegment], 
     """Copy and smart-cut steps for every segment, as packets for ``out_stream``; the boundary
     frames' PSNR of each re-encoded end goes into ``psnr``."""
     tb = Fraction(stream.time_base)
-    timeline = _Timeline(segments)
+    timeline = _Timeline([seg for seg in segments if seg.gap is None])
     first_step = True
     for seg in segments:
         shift = seg.offset - seg.plan.start
         seg_end = seg.plan.end + shift  # a frame cut short by the segment's end is shown until then
+        if seg.gap is not None:  # one copy, read as it is written: the source's DTS, shifted
+            if len(segments) != 1:
+                raise ValueError("a copy read as it is written makes an output of its own")
+            for packet, pts, dts in _copied_through(container, stream, seg.plan.steps[0], seg.gap, splicer):
+                packet.stream = out_stream
+                packet.time_base = tb
+                packet.pts, packet.dts = pts + shift, dts + shift
+                packet.duration = max(1, min(packet.duration or frame_duration, seg_end - pts - shift))
+                yield packet
+            continue
         for step in seg.plan.steps:
             if isinstance(step, Copy):
                 source = _copied(container, stream, step, splicer, new_sequence=not first_step,
@@ -129,6 +140,46 @@ def _copied(container, stream, step: Copy, splicer: Splicer, *, new_sequence: bo
         if left == 0:
             return
     raise ProcessingFailed(f"{left} packets to copy were not found again in the source")
+
+
+def _copied_through(container, stream, step: Copy, gap: tuple[int, int], splicer: Splicer):
+    """(packet, pts, source dts) of a keyframe copy planned on its ends only (``scan.scan_ends``),
+    read once, as it is written: every packet from the step's RAP up to the tail's RAP at
+    ``gap[1]`` (the plan keeps all of the head, and the gap is whole GOPs), then the step's
+    packets from there on. The packets keep the source's DTS: they run on without a gap."""
+    rewrite = _or_failed(lambda: splicer.copy(rap_is_idr=step.idr, radl=step.radl, new_sequence=False))
+    tail = set(step.packets[step.packets.index(gap[1]):]) if gap[1] in step.packets else set()
+    left = len(tail)
+    started = in_tail = False
+    last_dts = None
+    seek_keyframe(container, stream, step.rap)
+    for packet in container.demux(stream):
+        pts = packet.pts if packet.pts is not None else packet.dts
+        if pts is None or not packet.size:
+            continue
+        if not started:
+            if pts != step.rap:
+                continue
+            started = True
+        if pts == gap[1]:
+            in_tail = True
+        if in_tail:
+            if pts not in tail:
+                continue
+            left -= 1
+        dts = packet.dts
+        if dts is None or (last_dts is not None and dts <= last_dts):  # (the scans saw none such)
+            dts = last_dts + 1 if last_dts is not None else pts
+        dts = last_dts = min(dts, pts)
+        if rewrite is not None:
+            data = _or_failed(lambda p=packet: rewrite.packet(bytes(p)))
+            if data is not None:
+                packet = _with_payload(packet, data)
+        yield packet, pts, dts
+        if in_tail and left == 0:
+            return
+    if not started or left:
+        raise ProcessingFailed("the video to copy was not found again in the source: it may be damaged")
 
 
 def _encoded(container, stream, step: Encode, splicer: Splicer, frame_duration: int, psnr: list[float]):
