@@ -324,8 +324,8 @@ def _is_cover_art(s) -> bool:
 def _check_not_truncated(p: Path, container, duration: Fraction) -> None:
     """A file cut short still opens; its last packets are missing. Read its end.
 
-    Seeks a few seconds before the end the header promises and reads every
-    stream to the end of the file: some packet must get near that end.
+    Seeks a few seconds before the end the header promises and reads on until
+    a packet gets near that end (the file ending first is the fault).
     """
     streams = [s for s in container.streams if s.type in ("video", "audio") and not _is_cover_art(s)]
     if not streams or duration < 2 * _TRUNCATION_SLACK:
@@ -335,10 +335,13 @@ def _check_not_truncated(p: Path, container, duration: Fraction) -> None:
     last = None
     try:
         container.seek(int((start + target - _TRUNCATION_SLACK) * av.time_base), backward=True)
+        ticks = {s.index: (start + target) / Fraction(s.time_base) for s in streams}  # `target`, per stream
         for packet in container.demux(streams):
             if packet.pts is not None:
                 t = Fraction(packet.pts) * packet.time_base
                 last = t if last is None else max(last, t)
+                if packet.pts >= ticks[packet.stream.index]:
+                    break  # near enough the end
     except av.error.FFmpegError:
         pass
     if last is not None:
