@@ -29,9 +29,9 @@ Everything here is host-side and cheap to import; PyAV lives in the workers.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing.connection
 import time
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from ..errors import Conflict, FastClipError, ProcessingFailed
 from ..library import Job, Library
@@ -41,6 +41,9 @@ from .planner import Planner
 from .pool import StartedWorker, Worker, WorkerPool, crash_message
 from .recorder import JobUpdate, OnEvent, Recorder, SourceFacts
 from .recovery import Recovery
+
+if TYPE_CHECKING:  # (multiprocessing, ~17 ms, loads when the first wait does: the CLI is idle then)
+    import multiprocessing.connection
 
 KINDS = JOB_KINDS  # the job kinds this runner runs: all of them
 PROGRESS_WRITE_S = 0.25  # a running job's progress is written to its row at most this often
