@@ -52,11 +52,12 @@ from dataclasses import dataclass
 from ..errors import InvalidRequest, ProcessingFailed
 from ..library import Job
 from . import cluster_tasks
-from .cluster_run import CONNECT_TIMEOUT_S, ClusterRun, SchedulerLost, one_line
+from .cluster_run import ClusterRun, SchedulerLost, one_line
 from .path_map import PathMap
 from .recorder import OnEvent
 from .runner import Runner
 
+REACH_TIMEOUT_S = 5.0  # to reach a scheduler: one that is up answers at once (Dask retries until then)
 WORKERS_WAIT_S = 30.0  # for a first worker to join a scheduler that has none
 MAX_LOCAL_WORKERS = 64
 _LOCAL = re.compile(r"^local:(\d+)$")
@@ -97,7 +98,7 @@ def connect_cluster(scheduler: str, *, path_map: PathMap | None = None, quiet: b
             address = cluster.scheduler_address
         else:
             address = text if "://" in text else f"tcp://{text}"
-            client = distributed.Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+            client = distributed.Client(address, timeout=REACH_TIMEOUT_S, set_as_default=False)
     except (OSError, TimeoutError) as e:
         if cluster is not None:
             cluster.close()

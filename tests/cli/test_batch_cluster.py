@@ -195,6 +195,14 @@ def test_workers_without_the_engine_or_with_another_are_refused_before_anything_
     assert r.stdout.splitlines()[-1] == "2 complete of 2"
 
 
+def test_a_scheduler_nobody_runs_is_a_clear_error_and_nothing_is_planned(long_gop, tmp_path):
+    address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
+    r = run_cli("batch", batch_file(tmp_path, long_gop, 2), "--scheduler", address)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr  # refused before anything ran
+    assert f"cannot reach the Dask scheduler at {address}" in r.stderr
+    assert clip_jobs() == [] and not (tmp_path / "out").exists()
+
+
 def test_a_worker_killed_mid_batch_has_its_task_done_by_the_other_and_leaves_no_temp_file(
         clusters, long_gop, tmp_path):
     c = clusters(workers=2)
