@@ -120,22 +120,10 @@ def _copied(container, stream, step: Copy, splicer: Splicer, *, new_sequence: bo
         packets = container.demux(stream)
     want = set(step.packets)
     left = len(want)
-    started = False
-    for packet in packets:
-        pts = packet.pts if packet.pts is not None else packet.dts
-        if pts is None or not packet.size:
-            continue
-        if not started:
-            if pts != step.rap:
-                continue
-            started = True
+    for packet, pts in _from_rap(packets, step.rap):
         if pts not in want:
             continue  # a leading picture of the RAP that needs the GOP before it
-        if rewrite is not None:
-            data = _or_failed(lambda p=packet: rewrite.packet(bytes(p)))
-            if data is not None:
-                packet = _with_payload(packet, data)
-        yield packet, pts
+        yield _rewritten(packet, rewrite), pts
         left -= 1
         if left == 0:
             return
@@ -153,14 +141,8 @@ def _copied_through(container, stream, step: Copy, gap: tuple[int, int], splicer
     started = in_tail = False
     last_dts = None
     seek_keyframe(container, stream, step.rap)
-    for packet in container.demux(stream):
-        pts = packet.pts if packet.pts is not None else packet.dts
-        if pts is None or not packet.size:
-            continue
-        if not started:
-            if pts != step.rap:
-                continue
-            started = True
+    for packet, pts in _from_rap(container.demux(stream), step.rap):
+        started = True
         if pts == gap[1]:
             in_tail = True
         if in_tail:
@@ -171,11 +153,7 @@ def _copied_through(container, stream, step: Copy, gap: tuple[int, int], splicer
         if dts is None or (last_dts is not None and dts <= last_dts):  # (the scans saw none such)
             dts = last_dts + 1 if last_dts is not None else pts
         dts = last_dts = min(dts, pts)
-        if rewrite is not None:
-            data = _or_failed(lambda p=packet: rewrite.packet(bytes(p)))
-            if data is not None:
-                packet = _with_payload(packet, data)
-        yield packet, pts, dts
+        yield _rewritten(packet, rewrite), pts, dts
         if in_tail and left == 0:
             return
     if not started or left:
@@ -203,6 +181,29 @@ def _encoded(container, stream, step: Encode, splicer: Splicer, frame_duration: 
         yield from out(enc.encode(frame))
     yield from out(enc.encode(None))
     psnr.extend(check.finish())
+
+
+def _from_rap(packets, rap: int):
+    """(packet, pts) of ``packets`` (decode order) from the one shown at ``rap`` on, without the
+    demuxer's empty flush packet."""
+    started = False
+    for packet in packets:
+        pts = packet.pts if packet.pts is not None else packet.dts
+        if pts is None or not packet.size:
+            continue
+        if not started:
+            if pts != rap:
+                continue
+            started = True
+        yield packet, pts
+
+
+def _rewritten(packet: av.Packet, rewrite) -> av.Packet:
+    """``packet``, or its payload rewritten to start a new sequence (``rewrite``: the splicer's)."""
+    if rewrite is None:
+        return packet
+    data = _or_failed(lambda: rewrite.packet(bytes(packet)))
+    return packet if data is None else _with_payload(packet, data)
 
 
 def _with_payload(packet: av.Packet, data: bytes) -> av.Packet:
