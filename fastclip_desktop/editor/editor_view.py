@@ -301,9 +301,16 @@ class EditorView(QWidget):
                     run_next()
 
             def failed(error) -> None:
-                if self.path == path:
-                    self.messages.show_message(f"Could not read the {what} of this file: {error}", INFO, what)
-                    run_next()
+                if self.path != path:
+                    return
+                if what != "sound" and not self.player.has_picture:
+                    # a song after a video: its tracks came after its reading began (the last file's
+                    # answer stood until then). Nothing failed: it has only its sound to read
+                    steps[:] = [step for step in steps if step[0] == "sound"]
+                else:
+                    self.messages.show_message(f"Could not read the {what} of this file: {error}", INFO,
+                                               f"read-{what}")
+                run_next()
 
             task.finished.connect(finished)
             task.failed.connect(failed)

@@ -64,6 +64,9 @@ def test_an_audio_file_plays_without_a_sound_device(qtbot, editor, source, tmp_p
     shown = editor.audio_view.grab().toImage()
     assert shown.width() > 0 and shown.pixelColor(shown.width() // 2, shown.height() // 2).name() != "#000000"
 
+    # a song opened after a video: nothing says its pictures could not be read (it has none)
+    assert editor.messages.text == NO_SOUND
+    assert not editor.messages.has("read-keyframes") and not editor.messages.has("read-pictures")
     editor.messages.dismiss()  # said once: opening another audio file does not say it again
     open_and_wait(qtbot, editor, media.make_audio(tmp_path / "second.wav", duration=2.0))
     qtbot.wait(300)
