@@ -136,7 +136,7 @@ def _copied_through(container, stream, step: Copy, gap: tuple[int, int], splicer
     ``gap[1]`` (the plan keeps all of the head, and the gap is whole GOPs), then the step's
     packets from there on. The packets keep the source's DTS: they run on without a gap."""
     rewrite = _or_failed(lambda: splicer.copy(rap_is_idr=step.idr, radl=step.radl, new_sequence=False))
-    tail = set(step.packets[step.packets.index(gap[1]):]) if gap[1] in step.packets else set()
+    tail = set(step.packets[step.packets.index(gap[1]):])  # (the plan runs into the tail: export checks)
     left = len(tail)
     started = in_tail = False
     last_dts = None

@@ -98,6 +98,7 @@ class EditorView(QWidget):
         self.shown: str | None = None  # the file whose timeline is shown (ready)
         self._analysis: list = []
         self._analysed_path: str | None = None
+        self._analysis_picture = True  # whether the file being read has a picture, as its reading began
 
         self.play_button = QPushButton("Play")
         self.play_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -243,6 +244,13 @@ class EditorView(QWidget):
 
     def _tracks(self, has_picture: bool) -> None:
         self.picture.setCurrentWidget(self.video if has_picture else self.audio_view)
+        if self._analysed_path == self.path and self._analysis_picture != has_picture:
+            # the reading began on the last file's tracks (a song after a video, or the reverse):
+            # it begins again on this file's
+            path, duration = self.path, self.controller.duration
+            self._cancel_analysis()
+            self._analysed_path = path
+            self._analyse(path, duration)
 
     def _on_player(self, changed: set[str]) -> None:
         c = self.controller
@@ -281,6 +289,8 @@ class EditorView(QWidget):
              self.timeline.set_thumbnails),
             ("sound", (Deferred("waveform"), path, int(min(200_000, max(2000, duration * 50)))), self._set_waveform),
         ]
+        self._analysis_picture = self.player.has_picture  # (see _tracks)
+        self.audio_view.set_waveform(None)  # (the timeline forgets the last file's itself)
         if not self.player.has_picture:  # a podcast, a song: only its sound to read
             steps = steps[2:]
         self.status.setText("Reading keyframes, pictures and sound…" if len(steps) > 1 else "Reading the sound…")
@@ -301,16 +311,10 @@ class EditorView(QWidget):
                     run_next()
 
             def failed(error) -> None:
-                if self.path != path:
-                    return
-                if what != "sound" and not self.player.has_picture:
-                    # a song after a video: its tracks came after its reading began (the last file's
-                    # answer stood until then). Nothing failed: it has only its sound to read
-                    steps[:] = [step for step in steps if step[0] == "sound"]
-                else:
+                if self.path == path:
                     self.messages.show_message(f"Could not read the {what} of this file: {error}", INFO,
                                                f"read-{what}")
-                run_next()
+                    run_next()
 
             task.finished.connect(finished)
             task.failed.connect(failed)

@@ -15,7 +15,7 @@ every other segment edit.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -95,6 +95,7 @@ class SegmentList(QWidget):
         header.setStretchLastSection(False)
         self.total = QLabel("No segments yet: set in (I) and out (O), then Enter.")
         self.total.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the dock
+        self.total.installEventFilter(self)  # its width decides between the sentence and the short form
         self.remove_button = QPushButton("Remove")
         self.remove_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.remove_button.clicked.connect(self._remove_selected)
@@ -125,10 +126,12 @@ class SegmentList(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
-        narrow = self.width() < NARROW
-        if narrow != self.table.isColumnHidden(LENGTH):
-            self.table.setColumnHidden(LENGTH, narrow)
+        self.table.setColumnHidden(LENGTH, self.width() < NARROW)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.total and event.type() == QEvent.Type.Resize:
             self._show_total()
+        return super().eventFilter(watched, event)
 
     # -- what a user sees ---------------------------------------------------------------------------
 
@@ -175,18 +178,17 @@ class SegmentList(QWidget):
         self.remove_button.setEnabled(self.model.selected is not None)
 
     def _show_total(self) -> None:
-        """"3 segments, 0:19.200 in all"; beside the buttons of a narrow panel "3 · 0:19.200" (the
-        whole sentence in its tooltip)."""
+        """"3 segments, 0:19.200 in all"; where that does not fit beside the buttons, "3 · 0:19.200"
+        (the whole sentence in its tooltip)."""
         segments = self.model.ordered()
         total, n = sum(s.duration for s in segments), len(segments)
-        if not n:
-            text = said = "No segments yet: set in (I) and out (O), then Enter."
-            if self.table.isColumnHidden(LENGTH):
-                text = "No segments yet"
-        else:
+        if n:
             said = f"{n} segment{'s' if n != 1 else ''}, {clock_text(total)} in all"
-            text = f"{n} · {clock_text(total)}" if self.table.isColumnHidden(LENGTH) else said
-        self.total.setText(text)
+            short = f"{n} · {clock_text(total)}"
+        else:
+            said, short = "No segments yet: set in (I) and out (O), then Enter.", "No segments"
+        fits = self.total.fontMetrics().horizontalAdvance(said) <= self.total.width()
+        self.total.setText(said if fits else short)
         self.total.setToolTip(said)
 
     def _item(self, r: int, c: int) -> QTableWidgetItem:

@@ -3,10 +3,10 @@
 Each field is a row: a label, its control and, beneath, the engine's message when it refuses the
 current choice. A combo entry the engine refuses is disabled, with the engine's message as its
 tooltip; a field with one allowed option left is disabled (an audio format takes no quality). A
-summary line says what Export will make ("3 clips, 0:42 total, mp4 1920×1080"); beneath it, the cut preview says what the cuts will do, from the keyframe index
-(``set_keyframes``) without decoding ("Re-encodes 1.4 s at the start and 0.6 s at the end, copies
-27.9 s."; in keyframe mode the keyframe a cut really starts on), computed off the GUI thread as the
-form changes; a hint says why there is nothing to export (no media open, no segment marked). The
+summary line says what Export will make ("3 clips, 0:42 total, mp4 1920×1080"); beneath it, the
+cut preview says what the cuts will do, from the keyframe index (``set_keyframes``) without
+decoding ("Re-encodes 1.4 s at the start and 0.6 s at the end, copies 27.9 s."; in keyframe mode
+the keyframe a cut really starts on), computed off the GUI thread as the form changes; a hint says why there is nothing to export (no media open, no segment marked). The
 Export button is above all these texts: however they wrap, it does not move.
 
 The main window composes it: ``set_media(file_id, info)``, ``set_segments([(start, end), ...])``,

@@ -117,8 +117,9 @@ class TimelinePainter:
         self._wave_cache = None
 
     def media_changed(self) -> None:
-        """Another file: the waveform's image is drawn again."""
-        self._wave_cache = None
+        """Another file: the last one's pictures and sound are not its own (its own come as read)."""
+        self.set_thumbnails(None)
+        self.set_waveform(None)
 
     # -- painting -----------------------------------------------------------------------------------
 

@@ -44,9 +44,11 @@ def open_and_wait(qtbot, editor: EditorView, path) -> None:
 def test_an_audio_file_plays_without_a_sound_device(qtbot, editor, source, tmp_path):
     open_and_wait(qtbot, editor, source("h264"))  # a video first: its picture must not stay
     qtbot.waitUntil(lambda: editor.picture.currentWidget() is editor.video, timeout=10000)
+    qtbot.waitUntil(lambda: editor.timeline.painter.strip is not None, timeout=20000)  # its pictures
     song = source("audio_mp3")
     open_and_wait(qtbot, editor, song)
     qtbot.waitUntil(lambda: editor.picture.currentWidget() is editor.audio_view, timeout=10000)
+    assert editor.timeline.painter.strip is None  # the video's pictures are not the song's
     assert editor.controller.duration == pytest.approx(4.0, abs=0.1)
     assert "/ 0:04.0" in editor.time_label.text()
     qtbot.waitUntil(lambda: editor.messages.has("sound"), timeout=10000)
@@ -71,6 +73,10 @@ def test_an_audio_file_plays_without_a_sound_device(qtbot, editor, source, tmp_p
     open_and_wait(qtbot, editor, media.make_audio(tmp_path / "second.wav", duration=2.0))
     qtbot.wait(300)
     assert not editor.messages.has("sound") and not editor.messages.isVisible()
+
+    open_and_wait(qtbot, editor, source("h264"))  # a video after songs: its keyframes are read
+    qtbot.waitUntil(lambda: editor.model.keyframes is not None, timeout=20000)
+    assert editor.picture.currentWidget() is editor.video and not editor.messages.isVisible()
 
 
 def test_a_failed_job_is_said_in_the_jobs_panel_until_dismissed_or_retried(qtbot):
